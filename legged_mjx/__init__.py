@@ -1,0 +1,27 @@
+"""MJX-batched legged-robot environments (Go2, BALLU) for rsl_rl.
+
+Importing this package first makes JAX share a GPU politely with torch: it must not preallocate
+most of the card, and these variables only take effect before jax itself is imported.
+"""
+
+import contextlib
+import io
+import os
+
+__version__ = "0.1.0"
+
+os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+
+import jax  # noqa: E402
+
+# Compiled steps are cached on disk (keyed by the program), so a second run or a second env with the
+# same config starts in seconds instead of recompiling. LEGGED_MJX_JAX_CACHE="" turns this off.
+_cache_dir = os.environ.get("LEGGED_MJX_JAX_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "legged_mjx_jax"))
+if _cache_dir:
+    jax.config.update("jax_compilation_cache_dir", _cache_dir)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+
+# mujoco.mjx prints "Failed to import warp" when the optional Warp backend is absent; we use the
+# JAX backend, so keep that line out of every log.
+with contextlib.redirect_stdout(io.StringIO()):
+    import mujoco.mjx  # noqa: F401

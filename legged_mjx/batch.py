@@ -1,0 +1,85 @@
+"""A batch of environments on one JAX device: jit(vmap(task.step)) plus episode statistics.
+
+Pure JAX, no torch: env_wrapper.py puts the torch face on it.
+"""
+
+import jax
+import jax.numpy as jnp
+
+from legged_mjx.state import State, pytree_dataclass
+
+
+@pytree_dataclass
+class EpisodeStats:
+    """Statistics of the most recent finished episodes, kept on the device.
+
+    Each metric has a ring buffer of the last `window` finished episodes (rsl_rl's own "Mean
+    reward" averages the last 100); `mean` is the average over the filled part, recomputed every
+    step, so logging never needs the host to know which environments finished.
+    `non_finite_total` counts every environment reset because its physics state went NaN/inf,
+    `non_finite_actions_total` every environment-step whose action had NaN/inf (it was zeroed).
+    """
+
+    buffers: dict  # metric -> (window,)
+    next_slot: jax.Array  # () int32
+    filled: jax.Array  # () int32, <= window
+    mean: dict  # metric -> ()
+    non_finite_total: jax.Array  # () int32
+    non_finite_actions_total: jax.Array  # () int32
+
+    @staticmethod
+    def create(metrics, window: int) -> "EpisodeStats":
+        return EpisodeStats(
+            buffers={m: jnp.zeros(window, jnp.float32) for m in metrics},
+            next_slot=jnp.zeros((), jnp.int32),
+            filled=jnp.zeros((), jnp.int32),
+            mean={m: jnp.zeros((), jnp.float32) for m in metrics},
+            non_finite_total=jnp.zeros((), jnp.int32),
+            non_finite_actions_total=jnp.zeros((), jnp.int32),
+        )
+
+    def update(self, done: jax.Array, finished: dict, action_was_finite: jax.Array) -> "EpisodeStats":
+        """Append the finished episodes (done[i]) to the ring buffers and count the bad ones."""
+        window = next(iter(self.buffers.values())).shape[0]
+        count = done.sum(dtype=jnp.int32)
+        slot = jnp.where(done, (self.next_slot + jnp.cumsum(done) - 1) % window, window)  # window: dropped
+        buffers = {m: buf.at[slot].set(finished[m], mode="drop") for m, buf in self.buffers.items()}
+        filled = jnp.minimum(self.filled + count, window)
+        denominator = jnp.maximum(filled, 1).astype(jnp.float32)
+        return EpisodeStats(
+            buffers=buffers,
+            next_slot=(self.next_slot + count) % window,
+            filled=filled,
+            mean={m: buf.sum() / denominator for m, buf in buffers.items()},
+            non_finite_total=self.non_finite_total
+            + (done & (finished["Episode_Termination/non_finite"] > 0)).sum(dtype=jnp.int32),
+            non_finite_actions_total=self.non_finite_actions_total + (~action_was_finite).sum(dtype=jnp.int32),
+        )
+
+
+class BatchedEnv:
+    """`num_envs` copies of a task on `device`; `step` is one compiled XLA call."""
+
+    def __init__(self, task, num_envs: int, seed: int = 0, device: jax.Device | None = None, stats_window: int = 100):
+        self.task = task
+        self.num_envs = num_envs
+        self.seed = seed
+        self.device = device or jax.devices()[0]
+        self.stats_window = stats_window
+        self._reset = jax.jit(jax.vmap(task.reset))
+        self._step = jax.jit(self._batched_step)
+
+    def reset(self) -> tuple[State, EpisodeStats]:
+        """Fresh states for the whole batch (seeded) and empty statistics."""
+        with jax.default_device(self.device):
+            keys = jax.random.split(jax.random.PRNGKey(self.seed), self.num_envs)
+            state = self._reset(keys, jnp.arange(self.num_envs, dtype=jnp.int32))
+            stats = EpisodeStats.create(state.finished.keys(), self.stats_window)
+        return state, jax.device_put(stats, self.device)
+
+    def _batched_step(self, state: State, stats: EpisodeStats, actions: jax.Array):
+        state = jax.vmap(self.task.step)(state, actions)
+        return state, stats.update(state.done, state.finished, state.action_was_finite)
+
+    def step(self, state: State, stats: EpisodeStats, actions: jax.Array) -> tuple[State, EpisodeStats]:
+        return self._step(state, stats, actions)

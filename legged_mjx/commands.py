@@ -1,0 +1,41 @@
+"""Command sampling: uniform in configured ranges, or a fixed table of command rows."""
+
+from dataclasses import dataclass, field
+
+import jax
+import jax.numpy as jnp
+
+from legged_mjx.errors import UserError
+
+
+@dataclass
+class CommandCfg:
+    """names: command slots in order; ranges: name -> [low, high]; resample_s: period (s).
+
+    table: optional list of full command rows; environment i then follows row i % len(table) for
+    its whole life (never resampled), which is how sweeps and fixed-command collection work.
+    """
+
+    names: list = field(default_factory=list)
+    ranges: dict = field(default_factory=dict)
+    resample_s: float = 4.0
+    table: list | None = None
+
+
+def check_commands(cfg: CommandCfg) -> None:
+    missing = [n for n in cfg.names if n not in cfg.ranges]
+    if missing:
+        raise UserError(f"command ranges missing for: {', '.join(missing)}")
+    if cfg.table is not None:
+        bad = [row for row in cfg.table if len(row) != len(cfg.names)]
+        if not cfg.table or bad:
+            raise UserError(f"command table rows need {len(cfg.names)} values ({', '.join(cfg.names)})")
+
+
+def sample_command(cfg: CommandCfg, key: jax.Array, env_id: jax.Array) -> jax.Array:
+    """One environment's command: its table row, or uniform in [low, high] per slot."""
+    if cfg.table is not None:
+        table = jnp.asarray(cfg.table, dtype=jnp.float32)
+        return table[env_id % table.shape[0]]
+    low, high = jnp.asarray([cfg.ranges[n] for n in cfg.names], dtype=jnp.float32).T
+    return jax.random.uniform(key, low.shape, minval=low, maxval=high)

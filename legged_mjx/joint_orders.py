@@ -1,0 +1,34 @@
+"""Joint-order conventions, and the one place where orders are mapped onto each other (by name)."""
+
+import numpy as np
+
+from legged_mjx.errors import UserError
+
+GO2_PARTS = ("hip", "thigh", "calf")
+
+# Leg order per convention; within a leg the order is hip, thigh, calf (except Isaac Lab, below).
+GO2_LEG_ORDERS = {
+    "mjcf": ("FL", "FR", "RL", "RR"),  # depth-first order of assets/go2/go2.xml
+    "genesis": ("FR", "FL", "RR", "RL"),  # Genesis go2_train
+    "unitree_sdk": ("FR", "FL", "RR", "RL"),  # motor indices of the Unitree SDK
+    "isaac": ("FL", "FR", "RL", "RR"),  # Isaac Lab groups by joint type: all hips, thighs, calves
+}
+
+
+def go2_joint_names(convention: str) -> list:
+    """The 12 Go2 joint names (`FL_hip_joint`, ...) in a convention's order."""
+    if convention not in GO2_LEG_ORDERS:
+        raise UserError(f"unknown joint order '{convention}' (known: {', '.join(GO2_LEG_ORDERS)})")
+    legs = GO2_LEG_ORDERS[convention]
+    if convention == "isaac":
+        return [f"{leg}_{part}_joint" for part in GO2_PARTS for leg in legs]
+    return [f"{leg}_{part}_joint" for leg in legs for part in GO2_PARTS]
+
+
+def index_map(from_names, to_names) -> np.ndarray:
+    """Indices `idx` with to_vector = from_vector[idx], matching joints by name."""
+    position = {name: i for i, name in enumerate(from_names)}
+    missing = [name for name in to_names if name not in position]
+    if missing or len(set(from_names)) != len(from_names):
+        raise UserError(f"joint orders do not match by name (missing: {', '.join(missing) or 'none'})")
+    return np.asarray([position[name] for name in to_names], dtype=np.int64)

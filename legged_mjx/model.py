@@ -1,0 +1,141 @@
+"""Loading an MJCF and finding joints, actuators and geoms in it by name.
+
+Everything here runs once, on the host, with the plain `mujoco.MjModel`; the tasks turn the
+results into static index arrays for the jitted step.
+"""
+
+import os
+from dataclasses import dataclass
+
+import mujoco
+import numpy as np
+
+from legged_mjx.errors import UserError
+
+ASSETS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "assets")
+
+
+def asset_path(*parts: str) -> str:
+    """Path of a file under the repository's assets/ folder."""
+    return os.path.join(ASSETS_DIR, *parts)
+
+
+def load_model(xml_path: str) -> mujoco.MjModel:
+    """Compile an MJCF file; a missing or invalid file is a UserError with MuJoCo's reason."""
+    if not os.path.isfile(xml_path):
+        raise UserError(f"model file not found: {xml_path}")
+    try:
+        model = mujoco.MjModel.from_xml_path(xml_path)
+    except ValueError as error:
+        reason = " ".join(str(error).split())
+        raise UserError(f"cannot load MJCF {xml_path}: {reason}") from None
+    if model.njnt == 0 or model.jnt_type[0] != mujoco.mjtJoint.mjJNT_FREE:
+        raise UserError(f"{xml_path}: the robot's root body needs a free joint as the model's first joint")
+    if not np.any(model.geom_type == mujoco.mjtGeom.mjGEOM_PLANE):
+        raise UserError(f"{xml_path}: no floor (plane geom) in the model; load the scene file, not the robot alone")
+    return model
+
+
+def _ids(model: mujoco.MjModel, obj: mujoco.mjtObj, names, what: str) -> np.ndarray:
+    ids = [mujoco.mj_name2id(model, obj, name) for name in names]
+    missing = [name for name, i in zip(names, ids) if i < 0]
+    if missing:
+        raise UserError(f"{what} not found in the model: {', '.join(missing)}")
+    return np.asarray(ids, dtype=np.int32)
+
+
+def body_ids(model: mujoco.MjModel, names) -> np.ndarray:
+    return _ids(model, mujoco.mjtObj.mjOBJ_BODY, names, "bodies")
+
+
+def site_ids(model: mujoco.MjModel, names) -> np.ndarray:
+    return _ids(model, mujoco.mjtObj.mjOBJ_SITE, names, "sites")
+
+
+@dataclass(frozen=True)
+class JointIndex:
+    """Where named hinge joints live in qpos / qvel, in the order the names were given."""
+
+    names: tuple
+    qpos_adr: np.ndarray
+    dof_adr: np.ndarray
+    range_low: np.ndarray
+    range_high: np.ndarray
+
+
+def joint_index(model: mujoco.MjModel, names) -> JointIndex:
+    ids = _ids(model, mujoco.mjtObj.mjOBJ_JOINT, names, "joints")
+    not_hinge = [n for n, i in zip(names, ids) if model.jnt_type[i] != mujoco.mjtJoint.mjJNT_HINGE]
+    if not_hinge:
+        raise UserError(f"joints must be hinges: {', '.join(not_hinge)}")
+    limited = model.jnt_limited[ids].astype(bool)
+    return JointIndex(
+        names=tuple(names),
+        qpos_adr=model.jnt_qposadr[ids].astype(np.int32),
+        dof_adr=model.jnt_dofadr[ids].astype(np.int32),
+        range_low=np.where(limited, model.jnt_range[ids, 0], -np.inf),
+        range_high=np.where(limited, model.jnt_range[ids, 1], np.inf),
+    )
+
+
+@dataclass(frozen=True)
+class ActuatorIndex:
+    """The torque (`motor`) actuator driving each named joint: ctrl = torque / gear."""
+
+    ids: np.ndarray
+    gear: np.ndarray
+    torque_limit: np.ndarray
+
+
+def motor_actuators(model: mujoco.MjModel, joint_names) -> ActuatorIndex:
+    """Find, by joint name, the direct-torque actuator of each joint.
+
+    The task's actuator law computes torques itself, so each joint needs exactly one actuator
+    with fixed gain and no bias (MJCF `<motor>`); a position servo would add a hidden PD loop.
+    """
+    joint_ids = _ids(model, mujoco.mjtObj.mjOBJ_JOINT, joint_names, "joints")
+    ids, problems = [], []
+    for name, jid in zip(joint_names, joint_ids):
+        found = [
+            a
+            for a in range(model.nu)
+            if model.actuator_trntype[a] == mujoco.mjtTrn.mjTRN_JOINT and model.actuator_trnid[a, 0] == jid
+        ]
+        if len(found) != 1:
+            problems.append(f"{name} has {len(found)} actuators")
+            continue
+        a = found[0]
+        is_motor = (
+            model.actuator_gaintype[a] == mujoco.mjtGain.mjGAIN_FIXED
+            and model.actuator_biastype[a] == mujoco.mjtBias.mjBIAS_NONE
+            and model.actuator_dyntype[a] == mujoco.mjtDyn.mjDYN_NONE
+        )
+        if not is_motor:
+            problems.append(f"{name}'s actuator is not a <motor> (torque) actuator")
+        ids.append(a)
+    if problems:
+        raise UserError("need one <motor> actuator per controlled joint: " + "; ".join(problems))
+    ids = np.asarray(ids, dtype=np.int32)
+    gear = model.actuator_gear[ids, 0] * model.actuator_gainprm[ids, 0]
+    limited = model.actuator_ctrllimited[ids].astype(bool)
+    ctrl_max = np.where(limited, np.abs(model.actuator_ctrlrange[ids]).min(axis=1), np.inf)
+    return ActuatorIndex(ids=ids, gear=gear, torque_limit=ctrl_max * np.abs(gear))
+
+
+def collision_spheres_of_bodies(model: mujoco.MjModel, body_names) -> np.ndarray:
+    """The one collidable sphere geom on each named body (feet); a UserError if not exactly one."""
+    ids, problems = [], []
+    for name, bid in zip(body_names, body_ids(model, body_names)):
+        spheres = [
+            g
+            for g in range(model.ngeom)
+            if model.geom_bodyid[g] == bid
+            and model.geom_type[g] == mujoco.mjtGeom.mjGEOM_SPHERE
+            and (model.geom_contype[g] or model.geom_conaffinity[g])
+        ]
+        if len(spheres) != 1:
+            problems.append(f"{name} has {len(spheres)}")
+        ids.extend(spheres[:1])
+    if problems:
+        raise UserError("need one collidable foot sphere per foot body: " + "; ".join(problems))
+    return np.asarray(ids, dtype=np.int32)

@@ -1,0 +1,95 @@
+"""Observation terms and layouts.
+
+A layout is data: an ordered list of `ObsTerm(name, scale, clip, history_length)` per group.
+Each term name refers to a function of the Snapshot in `OBS_TERMS`. A term's value is computed,
+clipped to +-clip, then scaled (Isaac Lab's order), and, with history_length H > 1, stacked with
+its previous H - 1 values, oldest first (Isaac Lab's per-term history; a fresh episode fills the
+history with its first value).
+"""
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import jax.numpy as jnp
+
+from legged_mjx.errors import UserError
+from legged_mjx.state import Snapshot
+
+OBS_TERMS: dict[str, Callable[[Snapshot], jnp.ndarray]] = {
+    "base_lin_vel": lambda s: s.lin_vel_body,
+    "base_ang_vel": lambda s: s.ang_vel_body,
+    "projected_gravity": lambda s: s.gravity_body,
+    "commands": lambda s: s.command,
+    "velocity_commands": lambda s: s.command[:3],
+    "joint_pos": lambda s: s.joint_pos,
+    "joint_pos_rel": lambda s: s.joint_pos - s.default_joint_pos,
+    "joint_vel": lambda s: s.joint_vel,
+    "joint_vel_rel": lambda s: s.joint_vel,
+    "last_action": lambda s: s.action,
+    "base_height": lambda s: s.base_pos_world[2:],
+    "base_pos": lambda s: s.base_pos_world,
+    "base_quat": lambda s: s.base_quat_world,
+    "base_lin_vel_world": lambda s: s.lin_vel_world,
+    "foot_contact": lambda s: s.foot_contact.astype(jnp.float32),
+}
+
+
+def register_obs_term(name: str):
+    """Decorator adding a robot-specific term (a function of the Snapshot) to OBS_TERMS."""
+
+    def register(fn):
+        OBS_TERMS[name] = fn
+        return fn
+
+    return register
+
+
+@dataclass
+class ObsTerm:
+    name: str
+    scale: float | list = 1.0
+    clip: float | None = None
+    history_length: int = 1
+
+
+@dataclass
+class ObsCfg:
+    """Observation groups: group name -> ordered terms. rsl_rl reads groups `policy` and `critic`."""
+
+    groups: dict = field(default_factory=dict)
+
+
+def check_layout(cfg: ObsCfg) -> None:
+    unknown = sorted({t.name for terms in cfg.groups.values() for t in terms} - set(OBS_TERMS))
+    if unknown:
+        raise UserError(f"unknown observation terms: {', '.join(unknown)} (known: {', '.join(sorted(OBS_TERMS))})")
+
+
+def _term_value(term: ObsTerm, snapshot: Snapshot) -> jnp.ndarray:
+    value = jnp.atleast_1d(OBS_TERMS[term.name](snapshot)).astype(jnp.float32)
+    if term.clip is not None:
+        value = jnp.clip(value, -term.clip, term.clip)
+    return value * jnp.asarray(term.scale, dtype=jnp.float32)
+
+
+def observe(cfg: ObsCfg, snapshot: Snapshot, history: dict | None = None) -> tuple[dict, dict]:
+    """Observation vectors per group and the updated histories.
+
+    history None starts an episode: every history slot holds the current value.
+    """
+    obs, new_history = {}, {}
+    for group, terms in cfg.groups.items():
+        parts, group_history = [], {}
+        for term in terms:
+            value = _term_value(term, snapshot)
+            if term.history_length > 1:
+                if history is None:
+                    stacked = jnp.tile(value, (term.history_length, 1))
+                else:
+                    stacked = jnp.concatenate([history[group][term.name][1:], value[None]], axis=0)
+                group_history[term.name] = stacked
+                value = stacked.reshape(-1)
+            parts.append(value)
+        obs[group] = jnp.concatenate(parts)
+        new_history[group] = group_history
+    return obs, new_history

@@ -1,0 +1,63 @@
+"""The pytrees that flow through the jitted step: one environment's State and its Snapshot."""
+
+import dataclasses
+from typing import Any
+
+import jax
+from mujoco import mjx
+
+
+def pytree_dataclass(cls):
+    """A frozen dataclass registered as a JAX pytree (every field is a leaf or subtree)."""
+    cls = dataclasses.dataclass(frozen=True)(cls)
+    cls.replace = lambda self, **changes: dataclasses.replace(self, **changes)
+    return jax.tree_util.register_dataclass(cls)
+
+
+@pytree_dataclass
+class Snapshot:
+    """Everything observation, reward and termination terms may read, computed once per control step.
+
+    Vectors say their frame in their name; joint vectors follow the task's joint order.
+    """
+
+    base_pos_world: jax.Array  # (3,) m, root body frame origin
+    base_quat_world: jax.Array  # (4,) w x y z
+    lin_vel_world: jax.Array  # (3,) m/s
+    lin_vel_body: jax.Array  # (3,) m/s
+    ang_vel_body: jax.Array  # (3,) rad/s
+    gravity_body: jax.Array  # (3,) unit vector
+    joint_pos: jax.Array  # (J,) rad
+    joint_vel: jax.Array  # (J,) rad/s
+    default_joint_pos: jax.Array  # (J,) rad
+    command: jax.Array  # (C,)
+    action: jax.Array  # (A,) the policy's action of this step, clipped
+    prev_action: jax.Array  # (A,) the action of the previous step
+    foot_contact: jax.Array  # (F,) bool
+    params: dict  # per-environment physics parameters (e.g. GCR), name -> array
+    extras: dict  # robot-specific readings (IMUs, applied forces), name -> array
+
+
+@pytree_dataclass
+class State:
+    """One environment between control steps (batch it with vmap)."""
+
+    data: mjx.Data
+    obs: dict  # group -> (D,) observation vector
+    obs_history: dict  # group -> term -> (H, d) for terms with history_length > 1
+    reward: jax.Array  # () total reward of the last step
+    terminated: jax.Array  # () bool: the last step ended the episode in failure
+    truncated: jax.Array  # () bool: the last step hit the time limit (not a failure)
+    episode_step: jax.Array  # () int32 control steps since the episode started
+    command: jax.Array  # (C,)
+    last_action: jax.Array  # (A,) the last clipped policy action
+    params: dict  # per-environment physics parameters, sampled at reset
+    key: jax.Array  # PRNG key (uint32 (2,))
+    env_id: jax.Array  # () int32 index in the batch (selects a command-table row)
+    episode_sums: dict  # reward term -> () weighted sum over the running episode
+    finished: dict  # statistics of the episode that ended at the last step (valid where done)
+    action_was_finite: jax.Array  # () bool: False if the last action had NaN/inf (it was zeroed)
+
+    @property
+    def done(self) -> Any:
+        return self.terminated | self.truncated

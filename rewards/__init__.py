@@ -1,0 +1,35 @@
+"""Reward terms by name and their weighted sum.
+
+The task config holds `weights: {term: weight}`; every step each term is evaluated, scaled by
+weight * control dt, summed into the reward, and accumulated per episode for logging.
+"""
+
+from dataclasses import dataclass, field
+
+import jax.numpy as jnp
+
+from legged_mjx.errors import UserError
+from rewards import terms
+
+REWARD_TERMS = {
+    name: fn for name, fn in vars(terms).items() if callable(fn) and fn.__module__ == terms.__name__
+}
+
+
+@dataclass
+class RewardCfg:
+    weights: dict = field(default_factory=dict)  # term name -> weight (multiplied by the control dt)
+    tracking_sigma: float = 0.25  # width of the exp tracking kernels (m^2/s^2 or rad^2/s^2)
+
+
+def check_weights(cfg: RewardCfg) -> None:
+    unknown = sorted(set(cfg.weights) - set(REWARD_TERMS))
+    if unknown:
+        raise UserError(f"unknown reward terms: {', '.join(unknown)} (known: {', '.join(sorted(REWARD_TERMS))})")
+
+
+def compute_rewards(cfg: RewardCfg, snapshot, dt: float) -> tuple[jnp.ndarray, dict]:
+    """(total, {term: weight * dt * value}) for one environment."""
+    weighted = {name: weight * dt * REWARD_TERMS[name](snapshot, cfg) for name, weight in cfg.weights.items()}
+    total = sum(weighted.values(), jnp.zeros((), jnp.float32))
+    return total, weighted

@@ -1,0 +1,110 @@
+"""train_ppo.py end to end: outputs of a short run, --resume, Ctrl-C, and one-line errors."""
+
+import glob
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import onnxruntime
+import pytest
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def train(*args, timeout=600):
+    command = [sys.executable, os.path.join(ROOT, "train_ppo.py"), "--device", "cpu", *args]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    logs = tmp_path_factory.mktemp("logs")
+    result = train("--num_envs", "8", "--max_iterations", "2", "--log_root", str(logs), "--exp_name", "smoke")
+    assert result.returncode == 0, result.stderr[-2000:]
+    (run,) = glob.glob(str(logs / "smoke" / "*"))
+    return logs, run
+
+
+def test_short_run_writes_checkpoints_configs_events_and_exports(first_run):
+    _, run = first_run
+    assert os.path.exists(os.path.join(run, "model_0.pt")) and os.path.exists(os.path.join(run, "model_1.pt"))
+    assert glob.glob(os.path.join(run, "events.out.tfevents.*"))
+    with open(os.path.join(run, "cfgs.pkl"), "rb") as handle:
+        configs = pickle.load(handle)
+    assert set(configs) == {"task", "env", "obs", "reward", "command", "train"}
+    assert configs["task"] == "go2" and configs["train"]["algorithm"]["learning_rate"] == 1e-3
+    assert configs["train"]["actor"]["hidden_dims"] == [512, 256, 128]
+    assert "decimation: 4" in open(os.path.join(run, "cfgs.yaml")).read()
+
+    checkpoint = torch.load(os.path.join(run, "model_1.pt"), weights_only=False)
+    assert checkpoint["iter"] == 1 and "optimizer_state_dict" in checkpoint
+
+    obs = np.random.default_rng(0).normal(size=(1, 50)).astype(np.float32)
+    jit_policy = torch.jit.load(os.path.join(run, "exported", "policy.pt"))
+    session = onnxruntime.InferenceSession(os.path.join(run, "exported", "policy.onnx"))
+    (onnx_actions,) = session.run(None, {session.get_inputs()[0].name: obs})
+    jit_actions = jit_policy(torch.from_numpy(obs)).detach().numpy()
+    assert onnx_actions.shape == (1, 12)
+    np.testing.assert_allclose(onnx_actions, jit_actions, rtol=1e-4, atol=1e-5)
+
+
+def test_tensorboard_has_every_reward_term(first_run):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    _, run = first_run
+    tags = set(EventAccumulator(run).Reload().Tags()["scalars"])
+    assert {"Loss/value", "Perf/total_fps", "Train/mean_reward", "Train/mean_episode_length"} <= tags
+    for term in ("tracking_lin_vel", "tracking_ang_vel", "lin_vel_z", "base_height", "action_rate", "similar_to_default"):
+        assert f"Episode_Reward/{term}" in tags
+
+
+def test_resume_continues_iteration_count(first_run):
+    logs, first = first_run
+    result = train("--num_envs", "8", "--max_iterations", "2", "--log_root", str(logs), "--exp_name", "smoke", "--resume")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "resumed from" in result.stdout and "model_1.pt at iteration 1" in result.stdout
+    runs = sorted(glob.glob(str(logs / "smoke" / "*")))
+    assert len(runs) == 2 and runs[0] == first
+    assert torch.load(os.path.join(runs[1], "model_2.pt"), weights_only=False)["iter"] == 2
+
+
+def test_ctrl_c_saves_a_checkpoint(tmp_path):
+    command = [sys.executable, "-u", os.path.join(ROOT, "train_ppo.py"), "--device", "cpu", "--num_envs", "8",
+               "--max_iterations", "100000", "--log_root", str(tmp_path), "--exp_name", "interrupt"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if "Learning iteration 3/" in line:
+            process.send_signal(signal.SIGINT)
+            break
+    output = process.communicate(timeout=120)[0]
+    assert process.returncode == 130, "".join(seen)[-2000:] + output[-2000:]
+    assert "interrupted: saved" in output
+    models = glob.glob(str(tmp_path / "interrupt" / "*" / "model_*.pt"))
+    assert max(int(m.rsplit("_", 1)[1][:-3]) for m in models) >= 2
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--task", "go3"], "unknown task 'go3'"),
+        (["--xml-path", "/nonexistent/go2.xml"], "model file not found: /nonexistent/go2.xml"),
+        (["--checkpoint", "/nonexistent/model_5.pt"], "no cfgs.pkl beside"),
+        (["--set", "env.actio_scale=0.2"], "unknown config key 'env.actio_scale'"),
+        pytest.param(["--device", "cuda:0"], "torch sees no CUDA GPU", marks=pytest.mark.skipif(
+            torch.cuda.is_available(), reason="this machine has CUDA")),
+    ],
+)
+def test_bad_input_exits_non_zero_with_one_line(args, message, tmp_path):
+    start = time.time()
+    result = train(*args, "--num_envs", "4", "--log_root", str(tmp_path), timeout=120)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.stderr
+    assert time.time() - start < 60
