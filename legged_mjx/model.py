@@ -36,6 +36,15 @@ def load_model(xml_path: str) -> mujoco.MjModel:
     return model
 
 
+def scale_model(model: mujoco.MjModel, friction: float = 1.0, mass: float = 1.0) -> None:
+    """Scale every geom's sliding friction and every body's mass and inertia, in place."""
+    if friction <= 0 or mass <= 0:
+        raise UserError(f"friction and mass scales must be positive, got {friction} and {mass}")
+    model.geom_friction[:, 0] *= friction
+    model.body_mass[:] *= mass
+    model.body_inertia[:] *= mass
+
+
 def _ids(model: mujoco.MjModel, obj: mujoco.mjtObj, names, what: str) -> np.ndarray:
     ids = [mujoco.mj_name2id(model, obj, name) for name in names]
     missing = [name for name, i in zip(names, ids) if i < 0]

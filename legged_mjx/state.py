@@ -46,6 +46,7 @@ class State:
     obs: dict  # group -> (D,) observation vector
     obs_history: dict  # group -> term -> (H, d) for terms with history_length > 1
     reward: jax.Array  # () total reward of the last step
+    reward_terms: dict  # term -> () weight * dt * value of the last step
     terminated: jax.Array  # () bool: the last step ended the episode in failure
     truncated: jax.Array  # () bool: the last step hit the time limit (not a failure)
     episode_step: jax.Array  # () int32 control steps since the episode started

@@ -20,7 +20,7 @@ from mujoco import mjx
 from legged_mjx import math as lmath
 from legged_mjx.commands import CommandCfg, check_commands, sample_command
 from legged_mjx.errors import UserError
-from legged_mjx.model import collision_spheres_of_bodies, joint_index, load_model
+from legged_mjx.model import collision_spheres_of_bodies, joint_index, load_model, scale_model
 from legged_mjx.observations import ObsCfg, check_layout, observe
 from legged_mjx.physics import simulate
 from legged_mjx.state import Snapshot, State
@@ -41,6 +41,8 @@ class EnvCfg:
     foot_bodies: list = field(default_factory=list)  # bodies whose collision sphere is a foot
     action_clip: float = 100.0  # actions are clipped to +-action_clip
     action_latency: bool = True  # apply the previous step's action (one control step of latency)
+    friction_scale: float = 1.0  # multiplies every geom's sliding friction (perturbation studies)
+    mass_scale: float = 1.0  # multiplies every body's mass and inertia (perturbation studies)
 
 
 @dataclass
@@ -68,6 +70,7 @@ class LocomotionTask(abc.ABC):
             raise UserError("need decimation >= 1 and sim_dt > 0")
         self.mj_model = load_model(env.xml_path)
         self.mj_model.opt.timestep = env.sim_dt
+        scale_model(self.mj_model, friction=env.friction_scale, mass=env.mass_scale)
         self.joints = joint_index(self.mj_model, env.joint_names)
         missing = [n for n in env.joint_names if n not in env.default_joint_pos]
         if missing:
@@ -165,6 +168,7 @@ class LocomotionTask(abc.ABC):
             obs=obs,
             obs_history=history,
             reward=zero,
+            reward_terms={name: zero for name in self.cfg.reward.weights},
             terminated=jnp.zeros((), bool),
             truncated=jnp.zeros((), bool),
             episode_step=jnp.zeros((), jnp.int32),
@@ -227,6 +231,7 @@ class LocomotionTask(abc.ABC):
         next_state = jax.tree.map(lambda f, r: jnp.where(done, f, r), fresh, running)
         return next_state.replace(
             reward=reward,
+            reward_terms=terms,
             terminated=terminated,
             truncated=truncated,
             finished=self._episode_summary(episode_sums, episode_step, failures, truncated),

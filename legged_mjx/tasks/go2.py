@@ -35,7 +35,8 @@ class Go2EnvCfg(EnvCfg):
     joint_names: list = field(default_factory=lambda: go2_joint_names("genesis"))
     default_joint_pos: dict = field(default_factory=lambda: dict(GO2_DEFAULT_POSE))
     foot_bodies: list = field(default_factory=lambda: ["FL_calf", "FR_calf", "RL_calf", "RR_calf"])
-    action_scale: float = 0.3  # joint target = default + action_scale * action (go2_train code: 0.25)
+    action_scale: float | list = 0.3  # target = offset + action_scale * action (go2_train code: 0.25)
+    action_offset: dict | None = None  # joint name -> rad; None: the default pose
     kp: float | list = 20.0  # N m / rad, scalar or per joint (joint_names order)
     kd: float | list = 0.5  # N m s / rad
     actuator: str = "pd"  # "pd": clip to the motor limits of the MJCF; "dc_motor": Isaac Lab DCMotor
@@ -98,11 +99,17 @@ class Go2Task(LocomotionTask):
             raise UserError(f"unknown actuator law '{env.actuator}' (known: pd, dc_motor)")
         self.num_actions = len(env.joint_names)
         self.actuators = motor_actuators(self.mj_model, env.joint_names)
-        self.kp = np.broadcast_to(np.asarray(env.kp, np.float32), (self.num_actions,))
-        self.kd = np.broadcast_to(np.asarray(env.kd, np.float32), (self.num_actions,))
+        self.kp, self.kd, self.action_scale = (
+            np.broadcast_to(np.asarray(value, np.float32), (self.num_actions,)) for value in (env.kp, env.kd, env.action_scale)
+        )
+        offset = env.action_offset or env.default_joint_pos
+        missing = [n for n in env.joint_names if n not in offset]
+        if missing:
+            raise UserError(f"action_offset missing for: {', '.join(missing)}")
+        self.action_offset = np.asarray([offset[n] for n in env.joint_names], np.float32)
 
     def action_targets(self, action: jax.Array) -> jax.Array:
-        return self.default_joint_pos + self.cfg.env.action_scale * action
+        return self.action_offset + self.action_scale * action
 
     def joint_torque(self, q, qd, targets) -> jax.Array:
         if self.cfg.env.actuator == "dc_motor":
