@@ -25,7 +25,7 @@ import torch
 import yaml
 
 from env_wrapper import make_env
-from legged_mjx.config import apply_overrides, load_sections, save_run_configs, to_dict
+from legged_mjx.config import apply_overrides, load_sections, parse_value, save_run_configs, to_dict
 from legged_mjx.errors import UserError, exit_on_user_error
 from legged_mjx.tasks import task_config, train_config
 from legged_mjx.training import Runner, latest_checkpoint, new_run_dir, run_configs_of
@@ -61,7 +61,7 @@ def split_sets(sets: list) -> tuple[dict, dict]:
         if not sep:
             raise UserError(f"--set needs KEY=VALUE, got '{item}'")
         if key.startswith("train."):
-            train_overrides[key[len("train."):]] = yaml.safe_load(value)
+            train_overrides[key[len("train."):]] = parse_value(value)
         else:
             env_overrides[key] = value
     return env_overrides, train_overrides

@@ -41,10 +41,21 @@ def _resolve(cfg, key: str) -> tuple:
     raise UserError(f"unknown config key '{key}' (known: {', '.join(known)})")
 
 
+def parse_value(text: str):
+    """A CLI value as YAML (numbers, lists, booleans), also reading `3e-4` as a float (YAML 1.1 would not)."""
+    value = yaml.safe_load(text)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
 def _coerce(value, current):
-    """Parse CLI strings as YAML; turn observation-term dicts into ObsTerm."""
+    """Parse CLI strings (unless the field is a string); ints become floats in float fields."""
     if isinstance(value, str) and not isinstance(current, str):
-        value = yaml.safe_load(value)
+        value = parse_value(value)
     if isinstance(current, float) and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     return value

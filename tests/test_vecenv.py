@@ -117,3 +117,13 @@ def test_on_policy_runner_learns_two_iterations(go2_env, tmp_path):
     assert runner.current_learning_iteration == 1
     assert (tmp_path / "model_1.pt").exists()
     assert int(go2_env.state.episode_step.max()) > 8  # init_at_random_ep_len reached the JAX state
+
+
+def test_non_finite_physics_is_counted_in_the_logs(go2_env):
+    env = go2_env
+    env.reset()
+    env.state = env.state.replace(data=env.state.data.replace(qvel=env.state.data.qvel.at[0, 8].set(jnp.nan)))
+    obs, rewards, dones, extras = env.step(torch.zeros(16, 12))
+    assert bool(dones[0]) and not bool(extras["time_outs"][0])
+    assert int(extras["log"]["Stats/non_finite_resets_total"]) == 1
+    assert torch.isfinite(obs["policy"]).all() and torch.isfinite(rewards).all()

@@ -1,0 +1,78 @@
+"""Full PPO training iterations: samples/s and where the time goes (env step, policy + storage, update).
+
+Runs rsl_rl's OnPolicyRunner.learn for a few iterations after one warm-up iteration (compile),
+timing env.step and alg.update by wrapping them (each wrapped call ends with a device sync, so the
+split is honest; the total is the plain wall time).
+
+    python benchmarks/bench_train.py --task go2 --device cpu --num_envs 256 --iterations 5
+"""
+
+import argparse
+import os
+import platform
+import sys
+import time
+from collections import defaultdict
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import legged_mjx  # noqa: F401,E402  (before jax)
+
+import jax  # noqa: E402
+import torch  # noqa: E402
+
+from env_wrapper import make_env  # noqa: E402
+from legged_mjx.errors import exit_on_user_error  # noqa: E402
+from legged_mjx.tasks import train_config  # noqa: E402
+from legged_mjx.training import Runner  # noqa: E402
+
+
+def timed(fn, seconds: dict, key: str, sync):
+    def wrapper(*args, **kwargs):
+        start = time.perf_counter()
+        out = fn(*args, **kwargs)
+        sync()
+        seconds[key] += time.perf_counter() - start
+        return out
+
+    return wrapper
+
+
+@exit_on_user_error
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--task", default="go2")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--num_envs", type=int, default=256)
+    parser.add_argument("--iterations", type=int, default=5)
+    args = parser.parse_args()
+
+    env = make_env(args.task, num_envs=args.num_envs, device=args.device, seed=0)
+    train = train_config(args.task)
+    runner = Runner(env, train, log_dir=None, device=args.device)
+    runner.learn(1)  # warm-up: compiles the step
+
+    def sync():
+        jax.block_until_ready(env.state)
+        if args.device.startswith("cuda"):
+            torch.cuda.synchronize()
+
+    seconds = defaultdict(float)
+    env.step = timed(env.step, seconds, "env", sync)
+    runner.alg.update = timed(runner.alg.update, seconds, "update", sync)
+    start = time.perf_counter()
+    runner.learn(args.iterations)
+    total = time.perf_counter() - start
+
+    samples = args.iterations * args.num_envs * train["num_steps_per_env"]
+    per_iteration = {k: v / args.iterations for k, v in seconds.items()}
+    other = total / args.iterations - per_iteration["env"] - per_iteration["update"]
+    print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs; device {args.device}")
+    print(f"task {args.task}, {args.num_envs} envs x {train['num_steps_per_env']} steps, {args.iterations} iterations")
+    print(f"samples/s (whole iteration): {samples / total:,.0f}")
+    print(f"per iteration: total {total / args.iterations:.3f} s = env steps {per_iteration['env']:.3f} s"
+          f" + policy/storage/logging {other:.3f} s + PPO update {per_iteration['update']:.3f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""Configs: overrides by name, CLI flags reaching the saved configs, joint orders, another MJCF."""
+
+import os
+import pickle
+
+import numpy as np
+import pytest
+
+import train_ppo
+from legged_mjx.config import apply_overrides, load_sections, save_run_configs, to_dict
+from legged_mjx.errors import UserError
+from legged_mjx.joint_orders import go2_joint_names, index_map
+from legged_mjx.model import asset_path
+from legged_mjx.tasks import make_task, task_config
+
+
+def test_joint_orders_round_trip_by_name():
+    mjcf, isaac, genesis = (go2_joint_names(c) for c in ("mjcf", "isaac", "genesis"))
+    assert isaac[:4] == ["FL_hip_joint", "FR_hip_joint", "RL_hip_joint", "RR_hip_joint"]
+    assert genesis[:3] == ["FR_hip_joint", "FR_thigh_joint", "FR_calf_joint"]
+    values = np.arange(12.0)  # a vector in MJCF order
+    to_isaac, back = index_map(mjcf, isaac), index_map(isaac, mjcf)
+    assert [mjcf[i] for i in to_isaac] == isaac
+    np.testing.assert_array_equal(values[to_isaac][back], values)
+    with pytest.raises(UserError, match="do not match by name"):
+        index_map(mjcf, isaac[:-1] + ["FL_wrist_joint"])
+    with pytest.raises(UserError, match="unknown joint order"):
+        go2_joint_names("ros")
+
+
+def test_overrides_by_bare_and_dotted_names():
+    cfg = task_config("ballu", {"GCR": 0.9, "env.spcf": "0.0807", "GCR_range": "[0.75, 0.89]"})
+    assert cfg.env.GCR == 0.9 and cfg.env.spcf == pytest.approx(0.0807) and cfg.env.GCR_range == [0.75, 0.89]
+    cfg = apply_overrides(task_config("go2"), {"obs.groups": {"policy": [{"name": "base_ang_vel", "scale": 0.2}]}})
+    assert cfg.obs.groups["policy"][0].scale == 0.2
+    with pytest.raises(UserError, match="unknown config key 'nope'"):
+        task_config("go2", {"nope": 1})
+
+
+def test_saved_configs_rebuild_the_same_task_config(tmp_path):
+    cfg = task_config("ballu", {"GCR": 0.8, "drag": 0.4})
+    save_run_configs(str(tmp_path), {"task": "ballu", **to_dict(cfg), "train": {}})
+    with open(tmp_path / "cfgs.pkl", "rb") as handle:
+        saved = pickle.load(handle)
+    assert to_dict(load_sections(task_config(saved["task"]), saved)) == to_dict(cfg)
+    assert "GCR: 0.8" in (tmp_path / "cfgs.yaml").read_text()
+
+
+def test_ballu_cli_flags_reach_the_configs():
+    args = train_ppo.parse_args(
+        ["--task", "ballu", "--GCR", "0.8", "--GCR_range", "0.75", "0.89", "--spcf", "0.0807", "--drag", "0.4",
+         "--set", "train.algorithm.learning_rate=3e-4", "--max_iterations", "7"]
+    )
+    task, cfg, train, checkpoint = train_ppo.build_configs(args)
+    assert task == "ballu" and checkpoint is None
+    assert (cfg.env.GCR, cfg.env.GCR_range, cfg.env.spcf, cfg.env.drag) == (0.8, [0.75, 0.89], 0.0807, 0.4)
+    assert train["algorithm"]["learning_rate"] == 3e-4 and train["max_iterations"] == 7
+    assert train["num_steps_per_env"] == 20  # BALLU's PPO config, not go2_train's
+
+
+def test_another_go2_mjcf_is_wired_by_joint_name(tmp_path):
+    """Actuators declared in reverse order still drive the right joints."""
+    text = open(asset_path("go2", "go2.xml")).read()
+    head, rest = text.split("<actuator>")
+    body, tail = rest.split("</actuator>")
+    lines = [line for line in body.strip().splitlines()]
+    (tmp_path / "go2.xml").write_text(head + "<actuator>\n" + "\n".join(reversed(lines)) + "\n</actuator>" + tail)
+    (tmp_path / "scene.xml").write_text(open(asset_path("go2", "scene.xml")).read())
+    task = make_task("go2", xml_path=str(tmp_path / "scene.xml"))
+    model = task.mj_model
+    for name, actuator in zip(task.cfg.env.joint_names, task.actuators.ids):
+        assert model.actuator_trnid[actuator, 0] == model.joint(name).id
+    assert task.actuators.ids[0] != make_task("go2").actuators.ids[0]
+    assert os.path.basename(task.cfg.env.xml_path) == "scene.xml"
