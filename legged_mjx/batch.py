@@ -75,7 +75,8 @@ class BatchedEnv:
             keys = jax.random.split(jax.random.PRNGKey(self.seed), self.num_envs)
             state = self._reset(keys, jnp.arange(self.num_envs, dtype=jnp.int32))
             stats = EpisodeStats.create(state.finished.keys(), self.stats_window)
-        return state, jax.device_put(stats, self.device)
+        # Committed to the device like every later state, so the step compiles once, not twice.
+        return jax.device_put((state, stats), self.device)
 
     def _batched_step(self, state: State, stats: EpisodeStats, actions: jax.Array):
         state = jax.vmap(self.task.step)(state, actions)

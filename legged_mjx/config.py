@@ -7,11 +7,11 @@ or a bare field name that exists in exactly one section (`GCR`, `spcf`, `action_
 import dataclasses
 import os
 import pickle
-import tempfile
 
 import yaml
 
 from legged_mjx.errors import UserError
+from legged_mjx.files import atomic_write
 from legged_mjx.observations import ObsTerm
 
 SECTIONS = ("env", "obs", "reward", "command")
@@ -83,24 +83,6 @@ def load_sections(cfg, saved: dict):
         for name, value in saved.get(section_name, {}).items():
             apply_overrides(cfg, {f"{section_name}.{name}": value})
     return cfg
-
-
-def atomic_write(path: str, write) -> None:
-    """Write through a temporary file in the same folder, then rename over `path`."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would make run outputs private
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 def save_run_configs(log_dir: str, configs: dict) -> None:

@@ -57,6 +57,7 @@ class State:
     env_id: jax.Array  # () int32 index in the batch (selects a command-table row)
     episode_sums: dict  # reward term -> () weighted sum over the running episode
     finished: dict  # statistics of the episode that ended at the last step (valid where done)
+    final: dict  # where the last step got to before any auto-reset: qpos, qvel, obs {group: (D,)}
     action_was_finite: jax.Array  # () bool: False if the last action had NaN/inf (it was zeroed)
 
     @property

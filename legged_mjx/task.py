@@ -100,6 +100,10 @@ class LocomotionTask(abc.ABC):
         """Robot hook: per-environment physics parameters, sampled at every reset."""
         return {}
 
+    def physics_model(self, params: dict) -> mjx.Model:
+        """Robot hook: the MJX model one environment simulates (parameters may modify it)."""
+        return self.mjx_model
+
     @abc.abstractmethod
     def action_targets(self, action: jax.Array) -> jax.Array:
         """Robot hook: actuator targets from the (clipped, possibly delayed) action."""
@@ -128,9 +132,16 @@ class LocomotionTask(abc.ABC):
         return np.stack([(geoms == g).any(axis=1) for g in self.foot_geoms])
 
     def snapshot(self, data, command, action, prev_action, params) -> Snapshot:
-        qpos, qvel = data.qpos, data.qvel
-        quat = qpos[3:7]
+        """The Snapshot of an MJX state (foot contact: a foot's contact slot penetrates)."""
         touching = data._impl.contact.dist < 0.0
+        foot_contact = (jnp.asarray(self._foot_contact_slots) & touching).any(axis=1)
+        return self.state_snapshot(
+            data.qpos, data.qvel, foot_contact, command, action, prev_action, params, self.extras(data, params)
+        )
+
+    def state_snapshot(self, qpos, qvel, foot_contact, command, action, prev_action, params, extras) -> Snapshot:
+        """The Snapshot of a physics state given as arrays (shared with the native MuJoCo backend)."""
+        quat = qpos[3:7]
         return Snapshot(
             base_pos_world=qpos[0:3],
             base_quat_world=quat,
@@ -144,9 +155,9 @@ class LocomotionTask(abc.ABC):
             command=command,
             action=action,
             prev_action=prev_action,
-            foot_contact=(jnp.asarray(self._foot_contact_slots) & touching).any(axis=1),
+            foot_contact=foot_contact,
             params=params,
-            extras=self.extras(data, params),
+            extras=extras,
         )
 
     def reset(self, key: jax.Array, env_id: jax.Array) -> State:
@@ -179,6 +190,7 @@ class LocomotionTask(abc.ABC):
             env_id=env_id,
             episode_sums={name: zero for name in self.cfg.reward.weights},
             finished=finished,
+            final={"qpos": data.qpos, "qvel": data.qvel, "obs": obs},
             action_was_finite=jnp.ones((), bool),
         )
 
@@ -198,7 +210,7 @@ class LocomotionTask(abc.ABC):
         applied = state.last_action if env.action_latency else action
         targets = self.action_targets(applied)
         data = simulate(
-            self.mjx_model, state.data, lambda d: self.control(d, targets, state.params), env.decimation
+            self.physics_model(state.params), state.data, lambda d: self.control(d, targets, state.params), env.decimation
         )
 
         snap = self.snapshot(data, state.command, action, state.last_action, state.params)
@@ -235,5 +247,6 @@ class LocomotionTask(abc.ABC):
             terminated=terminated,
             truncated=truncated,
             finished=self._episode_summary(episode_sums, episode_step, failures, truncated),
+            final={"qpos": data.qpos, "qvel": data.qvel, "obs": obs},
             action_was_finite=action_was_finite,
         )

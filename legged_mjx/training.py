@@ -9,7 +9,7 @@ from datetime import datetime
 import torch
 from rsl_rl.runners import OnPolicyRunner
 
-from legged_mjx.config import atomic_write
+from legged_mjx.files import atomic_write
 from legged_mjx.errors import UserError
 
 

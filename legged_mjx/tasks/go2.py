@@ -111,15 +111,19 @@ class Go2Task(LocomotionTask):
     def action_targets(self, action: jax.Array) -> jax.Array:
         return self.action_offset + self.action_scale * action
 
-    def joint_torque(self, q, qd, targets) -> jax.Array:
+    def joint_torque(self, q, qd, targets, params: dict) -> jax.Array:
+        """Joint torques (N m) of the actuator law; kp and kd are multiplied by params["gain"]
+        where a task samples one (gain-perturbation studies)."""
+        gain = params.get("gain", 1.0)
+        kp, kd = self.kp * gain, self.kd * gain
         if self.cfg.env.actuator == "dc_motor":
-            return dc_motor_torque(q, qd, targets, self.kp, self.kd, **self.cfg.env.dc_motor)
-        return pd_torque(q, qd, targets, self.kp, self.kd, self.actuators.torque_limit)
+            return dc_motor_torque(q, qd, targets, kp, kd, **self.cfg.env.dc_motor)
+        return pd_torque(q, qd, targets, kp, kd, self.actuators.torque_limit)
 
     def control(self, data, targets, params) -> tuple:
         q = data.qpos[self.joints.qpos_adr]
         qd = data.qvel[self.joints.dof_adr]
-        torque = self.joint_torque(q, qd, targets)
+        torque = self.joint_torque(q, qd, targets, params)
         ctrl = jnp.zeros(self.mj_model.nu, jnp.float32).at[self.actuators.ids].set(torque / self.actuators.gear)
         return ctrl, data.xfrc_applied
 

@@ -1,0 +1,154 @@
+"""Collect demonstration episodes from a trained policy into a replayable HDF5 dataset.
+
+    python collect_trajectories.py --checkpoint logs/go2-ppo-dynaflow/<run>/model_10000.pt \\
+        --num_episodes 1000 --num_envs 1024 --device cuda:0 --out data/go2_demos.h5
+    python collect_trajectories.py --checkpoint policy.onnx --task go2 --command 1.0 0 0 0.3 0 --device cpu
+    python collect_trajectories.py ... --resume     # after a crash or Ctrl-C: add the missing episodes
+
+The task and its configuration come from the cfgs.pkl beside the checkpoint (for an exported
+policy in <run>/exported/, the run's); without one, --task names a task with its default config.
+Only complete episodes are written; the file is replaced atomically at every commit, so a crash
+leaves the previous file or a newer one. With --resume, --num_episodes is the total wanted in the
+file. Schema and decisions: legged_mjx/dataset.py, legged_mjx/collect.py and the README.
+"""
+
+import argparse
+import os
+import signal
+import sys
+
+import legged_mjx  # noqa: F401  (before jax and torch)
+
+import torch
+
+from env_wrapper import MjxVecEnv
+from legged_mjx.collect import Actor, Committer, check_resumable, collect, dataset_attrs, policy_std, segment_seed
+from legged_mjx.config import load_sections
+from legged_mjx.dataset import COMPRESSION
+from legged_mjx.errors import UserError, exit_on_user_error
+from legged_mjx.policies import load_policy
+from legged_mjx.tasks import make_task, task_config
+from legged_mjx.training import run_configs_of
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", required=True, help="rsl_rl model_<it>.pt of this project, or a TorchScript/ONNX policy")
+    parser.add_argument("--task", default=None, help="go2, ballu, ballu-imu (needed when no cfgs.pkl comes with the policy)")
+    parser.add_argument("--num_episodes", type=int, default=100, help="complete episodes wanted in the file")
+    parser.add_argument("--num_envs", type=int, default=1024, help="parallel environments (at most num_episodes are used)")
+    parser.add_argument("--device", default="cuda:0", help="cuda:N or cpu (no silent fall back)")
+    parser.add_argument("--out", default=None, help="dataset path (default data/<task>_demos.h5)")
+    sampling = parser.add_mutually_exclusive_group()
+    sampling.add_argument("--deterministic", dest="stochastic", action="store_false", help="act with the policy mean (default)")
+    sampling.add_argument("--stochastic", dest="stochastic", action="store_true", help="sample from the policy's Gaussian")
+    parser.set_defaults(stochastic=False)
+    parser.add_argument("--seed", type=int, default=0, help="seeds the environments and all sampling noise")
+    parser.add_argument("--command", type=float, nargs="+", action="append", default=None, metavar="V",
+                        help="a fixed command row (all command slots, e.g. go2: vx vy wz height jump); repeat for "
+                        "more rows, environment i follows row i %% rows. Default: sampled as in training")
+    parser.add_argument("--obs_noise", type=float, default=0.0, help="std of Gaussian noise on the policy's observation")
+    parser.add_argument("--action_noise", type=float, default=0.0, help="std of Gaussian noise added to the action")
+    parser.add_argument("--resume", action="store_true", help="add episodes to an existing --out dataset")
+    parser.add_argument("--commit_every", type=float, default=60.0, help="seconds between commits to the file")
+    parser.add_argument("--compression", default="gzip", choices=list(COMPRESSION), help="lzf: faster, h5py-only")
+    args = parser.parse_args(argv)
+    for name in ("num_episodes", "num_envs"):
+        if getattr(args, name) < 1:
+            raise UserError(f"--{name} must be >= 1, got {getattr(args, name)}")
+    for name in ("obs_noise", "action_noise", "commit_every"):
+        if getattr(args, name) < 0:
+            raise UserError(f"--{name} must be >= 0, got {getattr(args, name)}")
+    return args
+
+
+def run_config(checkpoint: str, task: str | None) -> tuple:
+    """(task name, task config, train config) of the run a policy comes from, or --task's defaults."""
+    if not os.path.isfile(checkpoint):
+        raise UserError(f"checkpoint not found: {checkpoint}")
+    folder = os.path.dirname(os.path.abspath(checkpoint))
+    folders = [folder, os.path.dirname(folder)] if os.path.basename(folder) == "exported" else [folder]
+    found = next((f for f in folders if os.path.isfile(os.path.join(f, "cfgs.pkl"))), None)
+    if found is None:
+        if task is None:
+            raise UserError(f"no cfgs.pkl beside {checkpoint}: pass --task to use a task's default configuration")
+        return task, task_config(task), {}
+    saved = run_configs_of(os.path.join(found, os.path.basename(checkpoint)))
+    if task is not None and task != saved["task"]:
+        raise UserError(f"--task {task} does not match the run's task '{saved['task']}' ({found}/cfgs.pkl)")
+    return saved["task"], load_sections(task_config(saved["task"]), saved), saved.get("train", {})
+
+
+def fix_commands(cfg, rows: list) -> None:
+    names = cfg.command.names
+    for row in rows:
+        if len(row) != len(names):
+            raise UserError(f"--command needs {len(names)} values ({' '.join(names)}), got {len(row)}")
+    cfg.command.table = [list(row) for row in rows]
+
+
+def make_actor(args, train: dict) -> tuple:
+    """(policy, Actor) from --checkpoint, --stochastic and the noise options."""
+    policy = load_policy(args.checkpoint, device=args.device, activation=train.get("actor", {}).get("activation", "elu"))
+    std = None
+    if args.stochastic:
+        if policy.kind != "rsl_rl":
+            raise UserError(f"--stochastic needs an rsl_rl checkpoint: a {policy.kind} export holds only the mean "
+                            "(use --action_noise)")
+        std = policy_std(args.checkpoint, train)
+    return policy, Actor(policy, std, args.obs_noise, args.action_noise, device=args.device)
+
+
+def existing_dataset(out: str, attrs: dict, resume: bool) -> tuple:
+    """(episodes, segments) already in `out`; it must be absent, or resumable with --resume."""
+    if not os.path.exists(out):
+        return 0, []
+    if not resume:
+        raise UserError(f"{out} exists: pass --resume to add episodes to it, or choose another --out")
+    old = check_resumable(out, attrs)
+    attrs.update(created=old["created"], compression=old["compression"])
+    return old["num_episodes"], old["segments"]
+
+
+@exit_on_user_error
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill`: commit, like Ctrl-C
+    if args.device == "cpu":
+        torch.set_num_threads(1)  # the MLP is tiny next to the physics; torch's spinning threads slow JAX's
+    task_name, cfg, train = run_config(args.checkpoint, args.task)
+    if args.command:
+        fix_commands(cfg, args.command)
+    task = make_task(task_name, cfg)
+    policy, actor = make_actor(args, train)
+    attrs = dataset_attrs(task_name, task, train, policy, actor, args.seed, args.compression)
+    obs_dim = sum(term["size"] for term in attrs["obs_layout"]["policy"])
+    if (policy.obs_dim, policy.action_dim) != (obs_dim, task.num_actions):
+        raise UserError(
+            f"policy {args.checkpoint} maps {policy.obs_dim} observations to {policy.action_dim} actions; "
+            f"task {task_name} has {obs_dim} and {task.num_actions}"
+        )
+    out = args.out or os.path.join("data", f"{task_name}_demos.h5")
+    existing, segments = existing_dataset(out, attrs, args.resume)
+    remaining = args.num_episodes - existing
+    if remaining <= 0:
+        print(f"[collect] {out} already holds {existing} episodes (>= {args.num_episodes}): nothing to do")
+        return
+
+    seed = segment_seed(args.seed, len(segments))
+    actor.generator.manual_seed(seed)
+    env = MjxVecEnv(task, num_envs=min(args.num_envs, remaining), device=args.device, seed=seed)
+    committer = Committer(out, attrs, segments, args.commit_every, attrs["compression"])
+    print(f"[collect] {task_name}: {remaining} episodes with {env.num_envs} envs on {args.device} "
+          f"({attrs['sampling']} {policy.kind} policy) -> {out}" + (f" (has {existing})" if existing else ""))
+    try:
+        written = collect(env, actor, remaining, committer)
+    except KeyboardInterrupt:
+        print(f"\n[collect] interrupted: {out} holds {existing + committer.written} complete episodes; "
+              "run the same command with --resume to add the rest", file=sys.stderr)
+        sys.exit(130)
+    print(f"[collect] wrote {written} episodes: {out} holds {existing + written}")
+
+
+if __name__ == "__main__":
+    main()

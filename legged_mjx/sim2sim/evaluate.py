@@ -1,0 +1,137 @@
+"""The evaluation loop: build the evaluation task, lay the sweep and perturbation sets over the
+batch, run the policy for the duration on a backend and summarise per row, per set and overall."""
+
+import sys
+import time
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from tqdm import tqdm
+
+from legged_mjx.errors import UserError
+from legged_mjx.observations import observe
+from legged_mjx.sim2sim.eval_task import FOREVER_S, EvalGo2Task, evaluation_config
+from legged_mjx.sim2sim.layout import Layout
+from legged_mjx.sim2sim.metrics import Accumulator, summarize
+from legged_mjx.sim2sim.perturbations import PushSchedule
+
+BACKENDS = ("mjx", "mujoco")
+
+
+@dataclass
+class EvalSettings:
+    num_envs: int = 256
+    duration_s: float = 20.0  # s of simulated time per environment
+    settle_s: float = 2.0  # s: samples before this are not counted (start-up transient)
+    seed: int = 0
+    backend: str = "mjx"  # "mjx" (batched, JAX device) or "mujoco" (native, CPU)
+    device: str = "cpu"  # torch/JAX device of the MJX backend and the policy
+    push_interval_s: float = 4.0  # s between pushes of sets with push > 0
+    fall_tilt_deg: float = 45.0  # |roll| or |pitch| beyond this is a fall
+    fall_height: float = 0.15  # m: base below this is a fall (standing height ~0.27-0.32 m)
+    init_joint_noise: float = 0.1  # rad: start joint angles = default + uniform(-noise, noise)
+    video_envs: int = 0  # record base poses of this many nominal environments (one per row)
+
+    def validate(self) -> None:
+        if self.backend not in BACKENDS:
+            raise UserError(f"unknown backend '{self.backend}' (known: {', '.join(BACKENDS)})")
+        if self.num_envs < 1:
+            raise UserError(f"num_envs must be >= 1, got {self.num_envs}")
+        if self.init_joint_noise < 0:
+            raise UserError(f"init_joint_noise must be >= 0, got {self.init_joint_noise}")
+        if not 0 <= self.settle_s < self.duration_s < FOREVER_S:
+            raise UserError(f"need 0 <= settle ({self.settle_s} s) < duration ({self.duration_s} s) < {FOREVER_S:g} s")
+
+
+@dataclass
+class Evaluation:
+    layout: Layout
+    settings: EvalSettings
+    dt: float  # control period, s
+    cells: list  # one dict per (row, set): row, set, summary
+    sets: list  # one summary per perturbation set, over its in-range rows
+    overall: dict  # nominal set, in-range rows
+    video_envs: list  # environment indices whose poses were recorded
+    qpos: np.ndarray | None  # (T, len(video_envs), nq) poses per control step
+    mj_model: object  # the task's (nominal) MjModel, for rendering
+    wall_time_s: float
+
+
+def observation_size(task) -> int:
+    """Length of the task's policy observation, from shapes only (nothing runs)."""
+    zero = jnp.zeros(task.num_actions, jnp.float32)
+    command = jnp.zeros(len(task.cfg.command.names), jnp.float32)
+
+    def first_obs():
+        snap = task.snapshot(task.reset_data, command, zero, zero, task.sample_params(None))
+        return observe(task.cfg.obs, snap)[0]["policy"]
+
+    return int(jax.eval_shape(first_obs).shape[0])
+
+
+def build_task(task_cfg, settings: EvalSettings, policy) -> EvalGo2Task:
+    """The evaluation task; a policy whose input/output sizes do not fit it is a UserError."""
+    task = EvalGo2Task(evaluation_config(task_cfg, settings.fall_tilt_deg), settings.fall_height)
+    obs_dim = observation_size(task)
+    if (policy.obs_dim, policy.action_dim) != (obs_dim, task.num_actions):
+        raise UserError(
+            f"policy {policy.path} maps {policy.obs_dim} observations to {policy.action_dim} actions, but the"
+            f" conventions give {obs_dim} observations ({', '.join(t.name for t in task.cfg.obs.groups['policy'])})"
+            f" and {task.num_actions} actions"
+        )
+    return task
+
+
+def make_backend(task, layout: Layout, settings: EvalSettings):
+    start_qpos = task.initial_poses(layout.num_envs, settings.init_joint_noise, settings.seed)
+    if settings.backend == "mujoco":
+        from legged_mjx.sim2sim.rollout_mujoco import MujocoBackend
+
+        return MujocoBackend(task, layout, start_qpos)
+    from legged_mjx.sim2sim.rollout_mjx import MjxBackend
+
+    return MjxBackend(task, layout, start_qpos, settings.seed, settings.device)
+
+
+def evaluate(source, rows: list, perturbations: list, settings: EvalSettings) -> Evaluation:
+    settings.validate()
+    if not any(row.in_range for row in rows):
+        raise UserError("--sweep: no row lies inside the training ranges, so there is nothing to judge")
+    started = time.time()
+    task = build_task(source.task_cfg, settings, source.policy)
+    layout = Layout(rows, perturbations, settings.num_envs)
+    backend = make_backend(task, layout, settings)
+    acc = Accumulator(layout.velocity_commands(), task.dt, settings.settle_s, task.num_actions)
+    pushes = PushSchedule(layout.push_speed(), settings.push_interval_s, task.dt, settings.seed)
+    video_envs = [int(layout.envs(row=r, pset=0)[0]) for r in range(min(settings.video_envs, len(rows)))]
+    frames = []
+    steps = int(round(settings.duration_s / task.dt))
+    progress = tqdm(range(steps), desc=f"sim2sim {backend.name}", unit="step", mininterval=5.0, file=sys.stderr)
+    for step in progress:
+        actions = source.policy(backend.observations())
+        acc.add(backend.step(actions, pushes.at(step)))
+        if video_envs:
+            frames.append(backend.qpos(video_envs))
+    return Evaluation(
+        layout=layout,
+        settings=settings,
+        dt=task.dt,
+        cells=[
+            {"row": r, "set": s, "summary": summarize(acc, layout.envs(row=r, pset=s))}
+            for s in range(len(perturbations))
+            for r in range(len(rows))
+        ],
+        sets=[summarize(acc, _in_range_envs(layout, s)) for s in range(len(perturbations))],
+        overall=summarize(acc, _in_range_envs(layout, 0)),
+        video_envs=video_envs,
+        qpos=np.stack(frames) if frames else None,
+        mj_model=task.mj_model,
+        wall_time_s=time.time() - started,
+    )
+
+
+def _in_range_envs(layout: Layout, pset: int) -> np.ndarray:
+    """Environments of set `pset` whose sweep row lies inside the training ranges."""
+    return np.concatenate([layout.envs(row=r, pset=pset) for r, row in enumerate(layout.rows) if row.in_range])

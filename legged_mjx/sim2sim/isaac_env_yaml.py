@@ -1,0 +1,221 @@
+"""Conventions from an Isaac Lab run's `params/env.yaml` (the dumped manager-based env config of the
+stock velocity task).
+
+Facts read: sim.dt, decimation; scene.robot.init_state.joint_pos ({joint regex: rad});
+scene.robot.actuators.<group> (class_type, joint_names_expr, stiffness, damping and, per class,
+effort_limit / velocity_limit / saturation_effort; values are numbers or {joint regex: value});
+actions.<term> (joint_names, preserve_order, scale, offset, use_default_offset, clip);
+observations.policy.<term> (func, params, scale, clip, history_length; a group-level
+history_length overrides the terms'); commands.base_velocity.ranges.
+
+Isaac Lab's joint order is the articulation's (PhysX) order, which env.yaml does not store; for the
+Go2 it is `joint_orders.go2_joint_names("isaac")` (types grouped: hips, thighs, calves).
+"""
+
+import re
+
+from legged_mjx.errors import UserError
+from legged_mjx.joint_orders import go2_joint_names
+from legged_mjx.sim2sim.conventions import DC_MOTOR_KEYS, VELOCITY_COMMANDS, Conventions, obs_term
+from legged_mjx.sim2sim.facts import match_joints, per_joint, require, symmetric_clip
+
+# Isaac Lab observation functions -> this project's OBS_TERMS (same frames and units).
+OBS_FUNCS = {
+    "base_lin_vel": "base_lin_vel",
+    "base_ang_vel": "base_ang_vel",
+    "projected_gravity": "projected_gravity",
+    "generated_commands": "velocity_commands",
+    "joint_pos": "joint_pos",
+    "joint_pos_rel": "joint_pos_rel",
+    "joint_vel": "joint_vel",
+    "joint_vel_rel": "joint_vel_rel",
+    "last_action": "last_action",
+}
+GROUP_SETTINGS = {"concatenate_terms", "enable_corruption", "history_length", "flatten_history_dim", "concatenate_dim"}
+
+
+def is_isaac_env_yaml(data: dict) -> bool:
+    return {"scene", "observations", "actions", "decimation"} <= set(data)
+
+
+def _func_name(func) -> str:
+    """'isaaclab.envs.mdp.observations:base_ang_vel' (or a dotted name) -> 'base_ang_vel'."""
+    return re.split(r"[:.]", str(func))[-1]
+
+
+def _observations(group: dict, source: str) -> tuple[list, list]:
+    """(ObsTerms in order, notes) of observations.policy."""
+    notes, terms = [], []
+    group_history = group.get("history_length")
+    for name, term in group.items():
+        if name in GROUP_SETTINGS or term is None:  # settings, or a term disabled with None
+            continue
+        where = f"{source} observations.policy.{name}"
+        keys = {"func": "term function", "scale": "scale", "clip": "clip"}
+        spec = require(term if isinstance(term, dict) else {}, keys, where)
+        func = _func_name(spec["func"])
+        if func not in OBS_FUNCS:
+            known = ", ".join(OBS_FUNCS)
+            raise UserError(f"{where}: observation function '{func}' has no MuJoCo counterpart here (known: {known})")
+        if func == "generated_commands" and (term.get("params") or {}).get("command_name") != "base_velocity":
+            raise UserError(f"{where}: only the base_velocity command can be observed")
+        if group_history is not None:
+            history = group_history
+        elif "history_length" in term:
+            history = term["history_length"]
+        else:
+            history = 0
+            notes.append(f"observation {name}: no history_length key (Isaac Lab before 2.0: no history)")
+        terms.append(obs_term(OBS_FUNCS[func], spec["scale"], spec["clip"], history, source))
+    if group.get("enable_corruption"):
+        notes.append("observation noise (enable_corruption) is not applied: evaluation is noise-free")
+    return terms, notes
+
+
+def _action_joint_order(term: dict, asset_names: list, source: str) -> list:
+    """Isaac Lab's resolve_matching_names: asset order, or the expressions' order with preserve_order."""
+    expressions = term["joint_names"]
+    if not isinstance(expressions, list):
+        raise UserError(f"{source}: actions joint_names must be a list of regexes")
+    try:
+        compiled = [re.compile(e) for e in expressions]
+    except re.error as error:
+        raise UserError(f"{source}: bad joint regex in joint_names: {error}") from None
+    if term.get("preserve_order"):
+        return [n for regex in compiled for n in asset_names if regex.fullmatch(n)]
+    return [n for n in asset_names if any(regex.fullmatch(n) for regex in compiled)]
+
+
+def _actuators(groups, names: list, source: str) -> tuple:
+    """((law, dc_motor, notes), kp, kd) from the actuator groups, per joint in `names` order."""
+    if not isinstance(groups, dict) or not groups:
+        raise UserError(f"{source}: scene.robot.actuators has no actuator groups")
+    patterns = _group_patterns(groups, source)
+    owners = [patterns[key] for key in match_joints(patterns, names, "actuator joint_names_expr", source)]
+    kp, kd, classes, limits = [], [], set(), {k: set() for k in DC_MOTOR_KEYS}
+    for name, owner in zip(names, owners):
+        group, where = groups[owner], f"{source} scene.robot.actuators.{owner}"
+        keys = {"class_type": "actuator class", "stiffness": "PD stiffness", "damping": "PD damping"}
+        spec = require(group, keys, where)
+        kp += per_joint(spec["stiffness"], [name], "stiffness", where)
+        kd += per_joint(spec["damping"], [name], "damping", where)
+        kind = _func_name(spec["class_type"])
+        classes.add(kind)
+        if kind == "DCMotor":
+            values = require(group, {k: "DC-motor limit" for k in DC_MOTOR_KEYS}, where)
+            for key in DC_MOTOR_KEYS:
+                limits[key].add(per_joint(values[key], [name], key, where)[0])
+        elif kind in ("IdealPDActuator", "ImplicitActuator"):
+            effort = require(group, {"effort_limit": "torque limit, N m"}, where)["effort_limit"]
+            if effort is not None:
+                value = per_joint(effort, [name], "effort_limit", where)[0]
+                limits["saturation_effort"].add(value)
+                limits["effort_limit"].add(value)
+                limits["velocity_limit"].add(float("inf"))
+        else:
+            known = "DCMotor, IdealPDActuator, ImplicitActuator"
+            raise UserError(f"{where}: actuator class '{kind}' is not supported ({known})")
+    return _actuator_law(classes, limits, source), kp, kd
+
+
+def _actuator_law(classes: set, limits: dict, source: str) -> tuple:
+    if len(classes) != 1:
+        kinds = ", ".join(sorted(classes))
+        raise UserError(f"{source}: joints use different actuator classes ({kinds}): not supported")
+    kind = classes.pop()
+    if not limits["effort_limit"]:
+        return "pd", None, [f"actuator {kind} without effort_limit: PD clipped to the MJCF motor limits"]
+    if any(len(values) != 1 for values in limits.values()):
+        raise UserError(f"{source}: per-joint DC-motor limits differ ({limits}): only uniform limits are supported")
+    dc_motor = {key: values.pop() for key, values in limits.items()}
+    notes = []
+    if kind != "DCMotor":
+        notes.append(f"actuator {kind}: tau = clip(PD, +-effort_limit), expressed as dc_motor with velocity_limit inf")
+    if kind == "ImplicitActuator":
+        notes.append("ImplicitActuator: PhysX's implicit PD is approximated by an explicit PD at the physics rate")
+    return "dc_motor", dc_motor, notes
+
+
+def _group_patterns(groups: dict, source: str) -> dict:
+    """{one regex alternating a group's joint_names_expr: group name}."""
+    patterns = {}
+    for group_name, group in groups.items():
+        expressions = (group or {}).get("joint_names_expr")
+        if not isinstance(expressions, list) or not expressions:
+            raise UserError(f"{source}: actuator group {group_name} needs joint_names_expr (a list of joint regexes)")
+        patterns["|".join(f"(?:{e})" for e in expressions)] = group_name
+    return patterns
+
+
+def from_isaac_env_yaml(data: dict, source: str) -> Conventions:
+    facts = require(
+        data,
+        {
+            "sim.dt": "physics timestep, s",
+            "decimation": "physics steps per policy step",
+            "scene.robot.init_state.joint_pos": "default joint angles {regex: rad}",
+            "scene.robot.actuators": "actuator groups",
+            "actions": "the joint-position action term",
+            "observations.policy": "the policy observation group",
+            **{f"commands.base_velocity.ranges.{n}": "training command range" for n in VELOCITY_COMMANDS},
+        },
+        source,
+    )
+    asset_names = go2_joint_names("isaac")
+    if not isinstance(facts["actions"], dict) or len(facts["actions"]) != 1:
+        raise UserError(f"{source}: actions must hold exactly one joint-position action term")
+    (action_name, action), = facts["actions"].items()
+    action_where = f"{source} actions.{action_name}"
+    action = action if isinstance(action, dict) else {}
+    keys = {
+        "joint_names": "joint regexes",
+        "scale": "action scale",
+        "offset": "action offset",
+        "use_default_offset": "offset = default pose",
+        "clip": "action clip",
+    }
+    require(action, keys, action_where)
+    names = _action_joint_order(action, asset_names, action_where)
+    if names != asset_names:
+        raise UserError(
+            f"{action_where}: the action must drive all 12 joints in articulation order (observations use it), got {names}"
+        )
+    default = per_joint(facts["scene.robot.init_state.joint_pos"], names, "init_state.joint_pos", source)
+    if action["use_default_offset"]:
+        offset = default
+    else:
+        offset = per_joint(action["offset"], names, "action offset", action_where)
+    (law, dc_motor, actuator_notes), kp, kd = _actuators(facts["scene.robot.actuators"], names, source)
+    observations, obs_notes = _observations(facts["observations.policy"] or {}, source)
+    notes = [
+        "joint order: Isaac Lab's Go2 articulation order (not stored in env.yaml)",
+        "action latency: none (Isaac Lab applies the action in the same step)",
+        *actuator_notes,
+        *obs_notes,
+    ]
+    if (data.get("commands", {}).get("base_velocity") or {}).get("heading_command"):
+        notes.append("heading_command: replaced by constant yaw-rate commands in the sweep")
+    if action["clip"] is not None:
+        notes.append("action clip: applied to raw actions (Isaac Lab clips processed targets)")
+    clip = action["clip"]
+    if isinstance(clip, dict):  # {joint regex: [low, high]}: must be one symmetric range for all joints
+        ranges = {tuple(clip[k]) for k in match_joints(clip, names, "action clip", action_where)}
+        clip = list(ranges.pop()) if len(ranges) == 1 else clip
+    return Conventions(
+        joint_names=names,
+        default_joint_pos=default,
+        action_scale=per_joint(action["scale"], names, "action scale", action_where),
+        action_offset=offset,
+        action_clip=symmetric_clip(clip, "action clip", action_where),
+        action_latency=False,
+        actuator=law,
+        kp=kp,
+        kd=kd,
+        dc_motor=dc_motor,
+        sim_dt=float(facts["sim.dt"]),
+        decimation=facts["decimation"],
+        observations=observations,
+        command_ranges={n: [float(v) for v in facts[f"commands.base_velocity.ranges.{n}"]] for n in VELOCITY_COMMANDS},
+        source=source,
+        notes=notes,
+    )

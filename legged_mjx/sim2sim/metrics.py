@@ -1,0 +1,104 @@
+"""Evaluation metrics: per-environment running sums on the host, then summaries over groups of
+environments (one sweep row, one perturbation set, everything).
+
+An environment counts until its first fall (a fall ends its evaluation). Samples of a control step
+count when the environment is still up after it and the step ends after the settle time.
+"""
+
+import numpy as np
+
+TRACKED = ("vx", "vy", "wz")  # body frame: m/s, m/s, rad/s
+SUMMED = ("torque_abs", "power", "slip", "contacts", "action_rate", "limit_hits")
+RATIO_MIN_COMMAND = 0.05  # |command| below this (m/s or rad/s) has no achieved/commanded ratio
+
+
+class Accumulator:
+    def __init__(self, commands: np.ndarray, dt: float, settle_s: float, num_joints: int):
+        num_envs = len(commands)
+        self.commands = np.asarray(commands, np.float64)  # (N, 3) vx, vy, wz
+        self.dt, self.num_joints = dt, num_joints
+        self.settle_steps = int(round(settle_s / dt))
+        self.steps = 0
+        self.alive = np.ones(num_envs, bool)
+        self.fall_time = np.full(num_envs, np.nan)  # s, first fall
+        self.samples = np.zeros(num_envs)
+        self.sums = {name: np.zeros(num_envs) for name in (*TRACKED, *(f"{a}_sq_err" for a in TRACKED), *SUMMED)}
+        self.torque_peak = np.zeros(num_envs)
+
+    def add(self, measured: dict) -> None:
+        """Fold in one control step's measurements ((N,) arrays from measure.py, plus `fell`)."""
+        self.steps += 1
+        fell = np.asarray(measured["fell"], bool) & self.alive
+        self.fall_time[fell] = self.steps * self.dt
+        self.alive &= ~fell
+        use = self.alive & (self.steps > self.settle_steps)
+        self.samples += use
+        for k, axis in enumerate(TRACKED):
+            value = np.asarray(measured[axis], np.float64)
+            self.sums[axis] += np.where(use, value, 0.0)
+            self.sums[f"{axis}_sq_err"] += np.where(use, (value - self.commands[:, k]) ** 2, 0.0)
+        for name in SUMMED:
+            self.sums[name] += np.where(use, np.asarray(measured[name], np.float64), 0.0)
+        self.torque_peak = np.maximum(self.torque_peak, np.where(use, measured["torque_peak"], 0.0))
+
+    @property
+    def duration_s(self) -> float:
+        return self.steps * self.dt
+
+
+def _ratio(commanded: np.ndarray, achieved: np.ndarray):
+    """Least-squares tracking gain sum(c v) / sum(c^2) over environments; v / c for one command."""
+    keep = np.abs(commanded) >= RATIO_MIN_COMMAND
+    if not keep.any():
+        return None
+    return float((commanded[keep] * achieved[keep]).sum() / np.square(commanded[keep]).sum())
+
+
+def _tracking(acc: Accumulator, envs: np.ndarray, total: float) -> dict:
+    counted = envs[acc.samples[envs] > 0]
+    result = {}
+    for k, axis in enumerate(TRACKED):
+        commanded = acc.commands[counted, k]
+        achieved = acc.sums[axis][counted] / acc.samples[counted]  # per-environment mean
+        unique = np.unique(acc.commands[envs, k])
+        result[axis] = {
+            "commanded": float(unique[0]) if len(unique) == 1 else None,
+            "achieved": float(acc.sums[axis][envs].sum() / total) if total else None,
+            "rmse": float(np.sqrt(acc.sums[f"{axis}_sq_err"][envs].sum() / total)) if total else None,
+            "ratio": _ratio(commanded, achieved),
+        }
+    return result
+
+
+def summarize(acc: Accumulator, envs: np.ndarray) -> dict:
+    """Metrics of a group of environments.
+
+    fall_rate: fraction that fell; time_to_fall_s: mean and min time of first fall (fallen ones);
+    survival: mean fraction of the duration spent up; tracking per axis: commanded (if one value),
+    achieved mean, RMSE of achieved - commanded, ratio = sum(c v) / sum(c^2); the rest are means per
+    counted sample (torque N m, power W, slip m/s per foot in contact, action rate, joint-limit hits
+    per joint-step) and torque_peak_Nm the maximum.
+    """
+    envs = np.asarray(envs)
+    fell = ~np.isnan(acc.fall_time[envs])
+    up = np.where(fell, acc.fall_time[envs], acc.duration_s)
+    total = float(acc.samples[envs].sum())
+    sums = {name: float(acc.sums[name][envs].sum()) for name in SUMMED}
+
+    def per_sample(value: float, count: float):
+        return value / count if count else None
+
+    return {
+        "envs": int(len(envs)),
+        "samples": int(total),
+        "fall_rate": float(fell.mean()),
+        "time_to_fall_s": {"mean": float(up[fell].mean()), "min": float(up[fell].min())} if fell.any() else None,
+        "survival": float((up / acc.duration_s).mean()) if acc.duration_s else None,
+        "tracking": _tracking(acc, envs, total),
+        "torque_abs_Nm": per_sample(sums["torque_abs"], total),
+        "torque_peak_Nm": float(acc.torque_peak[envs].max()) if total else None,
+        "power_W": per_sample(sums["power"], total),
+        "foot_slip_mps": per_sample(sums["slip"], sums["contacts"]),
+        "action_rate": per_sample(sums["action_rate"], total),
+        "joint_limit_hit_rate": per_sample(sums["limit_hits"], total * acc.num_joints),
+    }

@@ -1,0 +1,176 @@
+"""The report: report.json (everything), summary.md (verdict and tables), the plots and the
+conventions that were used (conventions.yaml: a profile that can be edited and passed back with
+--config; task_config.yaml for a checkpoint's run config)."""
+
+import json
+import math
+import os
+import platform
+from dataclasses import asdict
+from datetime import datetime, timezone
+
+import jax
+import mujoco
+import torch
+import yaml
+
+from legged_mjx.files import atomic_write
+from legged_mjx.sim2sim.metrics import TRACKED
+from legged_mjx.sim2sim.plots import plot_falls, plot_tracking
+from legged_mjx.sim2sim.verdict import verdict
+
+
+def machine_info() -> dict:
+    cpu = platform.processor()
+    if os.path.isfile("/proc/cpuinfo"):
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            cpu = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), cpu)
+    return {
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "cpu_count": os.cpu_count(),
+        "jax_devices": [str(d) for d in jax.devices()],
+        "versions": {"jax": jax.__version__, "mujoco": mujoco.__version__, "torch": torch.__version__},
+    }
+
+
+def _finite(value):
+    """JSON-safe copy: non-finite floats become the strings 'inf', '-inf', 'nan'."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def build_report(evaluation, source, thresholds, checks: list, command_line: str) -> dict:
+    layout, policy = evaluation.layout, source.policy
+    rows = [
+        {
+            "row": layout.rows[c["row"]].name,
+            "kind": layout.rows[c["row"]].kind,
+            "command": dict(zip(TRACKED, layout.rows[c["row"]].command)),
+            "in_range": layout.rows[c["row"]].in_range,
+            "perturbation": layout.perturbations[c["set"]].name,
+            **c["summary"],
+        }
+        for c in evaluation.cells
+    ]
+    return _finite(
+        {
+            "tool": "sim2sim",
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "command": command_line,
+            "verdict": verdict(checks),
+            "checks": checks,
+            "thresholds": asdict(thresholds),
+            "policy": {
+                "path": policy.path,
+                "kind": policy.kind,
+                "sha256": policy.sha256,
+                "obs_dim": policy.obs_dim,
+                "action_dim": policy.action_dim,
+            },
+            "source": {"kind": source.kind, "path": source.path},
+            "conventions": source.conventions,
+            "notes": source.notes,
+            "settings": {**asdict(evaluation.settings), "control_dt_s": evaluation.dt},
+            "machine": machine_info(),
+            "wall_time_s": round(evaluation.wall_time_s, 1),
+            "overall": evaluation.overall,
+            "perturbations": [{**asdict(p), **s} for p, s in zip(layout.perturbations, evaluation.sets)],
+            "rows": rows,
+        }
+    )
+
+
+def _num(value, digits: int = 2) -> str:
+    return "-" if value is None or isinstance(value, str) else f"{value:.{digits}f}"
+
+
+def _ratios(tracking: dict) -> str:
+    parts = [f"{axis} {tracking[axis]['ratio']:.2f}" for axis in TRACKED if tracking[axis]["ratio"] is not None]
+    return ", ".join(parts) or "-"
+
+
+def _time_to_fall(summary: dict) -> str:
+    fall = summary["time_to_fall_s"]
+    return "-" if fall is None else f"{fall['mean']:.2f} (min {fall['min']:.2f})"
+
+
+def _check_line(check: dict) -> str:
+    result = "pass" if check["passed"] else "FAIL"
+    return f"| {check['name']} | {_num(check['value'], 3)} | {check['op']} {check['limit']:g} | {result} |"
+
+
+def summary_markdown(report: dict) -> str:
+    s = report["settings"]
+    lines = [
+        f"# sim2sim: {'PASS' if report['verdict']['passed'] else 'FAIL'}",
+        "",
+        f"- policy: `{report['policy']['path']}` ({report['policy']['kind']}, sha256 {report['policy']['sha256'][:12]})",
+        f"- conventions: `{report['source']['path']}` ({report['source']['kind']})",
+        f"- backend {s['backend']} on {s['device']}, {s['num_envs']} environments, {s['duration_s']:g} s each"
+        f" (control dt {s['control_dt_s']:g} s), metrics after {s['settle_s']:g} s; seed {s['seed']}",
+        f"- machine: {report['machine']['cpu']} ({report['machine']['cpu_count']} cores), wall time {report['wall_time_s']} s",
+        f"- command: `{report['command']}`",
+        "",
+        "## Checks",
+        "",
+        "| check | value | limit | result |",
+        "|---|---|---|---|",
+        *(_check_line(c) for c in report["checks"]),
+        "",
+        "## Sweep (nominal)",
+        "",
+        "| row | command vx, vy, wz | in range | fall rate | time to fall s | achieved vx, vy, wz | ratio | RMSE vx, vy, wz"
+        " | torque N m | power W | foot slip m/s | action rate | limit hits |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in report["rows"]:
+        if row["perturbation"] != "nominal":
+            continue
+        t = row["tracking"]
+        command = ", ".join(f"{row['command'][a]:+.2f}" for a in TRACKED)
+        achieved = ", ".join(_num(t[a]["achieved"]) for a in TRACKED)
+        rmse = ", ".join(_num(t[a]["rmse"], 3) for a in TRACKED)
+        lines.append(
+            f"| {row['row']} | {command} | {'yes' if row['in_range'] else 'no'} | {row['fall_rate']:.2f}"
+            f" | {_time_to_fall(row)} | {achieved} | {_ratios(t)} | {rmse}"
+            f" | {_num(row['torque_abs_Nm'])} | {_num(row['power_W'], 1)} | {_num(row['foot_slip_mps'], 3)}"
+            f" | {_num(row['action_rate'], 3)} | {_num(row['joint_limit_hit_rate'], 4)} |"
+        )
+    lines += [
+        "",
+        "## Perturbation sets (in-range rows)",
+        "",
+        "| set | fall rate | survival | time to fall s | RMSE vx, vy, wz | torque N m | power W | foot slip m/s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for p in report["perturbations"]:
+        lines.append(
+            f"| {p['name']} | {p['fall_rate']:.2f} | {_num(p['survival'])} | {_time_to_fall(p)}"
+            f" | {', '.join(_num(p['tracking'][a]['rmse'], 3) for a in TRACKED)} | {_num(p['torque_abs_Nm'])}"
+            f" | {_num(p['power_W'], 1)} | {_num(p['foot_slip_mps'], 3)} |"
+        )
+    lines += ["", "## Notes", "", *(f"- {note}" for note in report["notes"] or ["none"]), ""]
+    return "\n".join(lines)
+
+
+def write_report(out_dir: str, report: dict, evaluation, source) -> list:
+    """Write report.json, summary.md, tracking.png, falls.png and the conventions; the paths."""
+    conventions_name = "task_config.yaml" if source.kind == "checkpoint" else "conventions.yaml"
+    outputs = {
+        "report.json": lambda f: f.write(json.dumps(report, indent=2, allow_nan=False).encode()),
+        "summary.md": lambda f: f.write(summary_markdown(report).encode()),
+        "tracking.png": lambda f: plot_tracking(evaluation, f),
+        "falls.png": lambda f: plot_falls(evaluation, f),
+        conventions_name: lambda f: f.write(yaml.safe_dump(source.conventions, sort_keys=False, width=110).encode()),
+    }
+    paths = []
+    for name, write in outputs.items():
+        paths.append(os.path.join(out_dir, name))
+        atomic_write(paths[-1], write)
+    return paths

@@ -1,0 +1,59 @@
+"""What to evaluate: a policy file with a conventions file, or one of this project's checkpoints
+with its run's saved config. Either way: a Policy and the Go2 task config it runs under."""
+
+import os
+from dataclasses import dataclass, field
+
+from legged_mjx.config import load_sections, to_dict
+from legged_mjx.errors import UserError
+from legged_mjx.policies import Policy, load_policy
+from legged_mjx.sim2sim.conventions import PROFILE_TAG, Conventions, from_profile, to_profile, to_task_cfg
+from legged_mjx.sim2sim.deploy_yaml import from_deploy_yaml, is_deploy_yaml
+from legged_mjx.sim2sim.facts import load_yaml
+from legged_mjx.sim2sim.isaac_env_yaml import from_isaac_env_yaml, is_isaac_env_yaml
+from legged_mjx.task import TaskCfg
+from legged_mjx.tasks import task_config
+from legged_mjx.training import run_configs_of
+
+
+@dataclass
+class Source:
+    policy: Policy
+    task_cfg: TaskCfg
+    kind: str  # "isaac_env_yaml" | "deploy_yaml" | "profile" | "checkpoint"
+    path: str  # the conventions file, or the run's cfgs.pkl
+    conventions: dict  # what the report shows: a profile dict, or the run's task config
+    notes: list = field(default_factory=list)
+
+
+def read_conventions(path: str) -> tuple[str, Conventions]:
+    """(kind, Conventions) of an Isaac Lab env.yaml, a deploy.yaml or a sim2sim profile."""
+    data = load_yaml(path)
+    if data.get("profile") == PROFILE_TAG:
+        return "profile", from_profile(data, path)
+    if is_deploy_yaml(data):
+        return "deploy_yaml", from_deploy_yaml(data, path)
+    if is_isaac_env_yaml(data):
+        return "isaac_env_yaml", from_isaac_env_yaml(data, path)
+    raise UserError(
+        f"{path}: not a conventions file (expected an Isaac Lab params/env.yaml, a deploy.yaml with joint_ids_map,"
+        f" or a profile with 'profile: {PROFILE_TAG}')"
+    )
+
+
+def from_policy_file(policy_path: str, config_path: str, device: str = "cpu") -> Source:
+    kind, conv = read_conventions(config_path)
+    policy = load_policy(policy_path, device=device)
+    return Source(policy, to_task_cfg(conv), kind, config_path, to_profile(conv), list(conv.notes))
+
+
+def from_checkpoint(checkpoint: str, device: str = "cpu") -> Source:
+    """A model_<it>.pt of this project with the exact task config saved beside it (cfgs.pkl)."""
+    saved = run_configs_of(checkpoint)
+    if saved.get("task") != "go2":
+        raise UserError(f"{checkpoint}: sim2sim evaluates Go2 policies, this run's task is '{saved.get('task')}'")
+    cfg = load_sections(task_config("go2"), saved)
+    activation = saved.get("train", {}).get("actor", {}).get("activation", "elu")  # rsl_rl's default
+    policy = load_policy(checkpoint, device=device, activation=activation)
+    path = os.path.join(os.path.dirname(os.path.abspath(checkpoint)), "cfgs.pkl")
+    return Source(policy, cfg, "checkpoint", path, to_dict(cfg))

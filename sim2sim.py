@@ -1,0 +1,121 @@
+"""Sim-to-sim check of a Go2 velocity policy: run it over a batch of MJX (or native MuJoCo)
+environments through a sweep of commands and optional perturbations, and write a report.
+
+    python sim2sim.py --policy exported/policy.pt --config params/env.yaml --out reports/go2
+    python sim2sim.py --policy policy.onnx --config deploy.yaml --num_envs 256 --duration 20 --out reports/x
+    python sim2sim.py --checkpoint logs/go2-ppo-dynaflow/<run>/model_1000.pt --backend mujoco --num_envs 32
+    python sim2sim.py ... --perturb standard --perturb friction=0.5,mass=1.2 --video
+
+--config: an Isaac Lab run's params/env.yaml, a deploy.yaml exported beside the policy, or a
+sim2sim profile (every report writes one: conventions.yaml). --checkpoint: this project's
+model_<it>.pt, run with the config saved beside it. Writes <out>/report.json, summary.md,
+tracking.png, falls.png, conventions.yaml (task_config.yaml for a checkpoint) and, with --video,
+video.webp. Exit status: 0 verdict pass, 1 verdict fail, 2 bad input.
+"""
+
+import os
+
+if __name__ == "__main__":
+    os.environ.setdefault("MUJOCO_GL", "egl")  # headless rendering for --video; must precede mujoco's import
+
+import argparse  # noqa: E402
+import shlex  # noqa: E402
+import sys  # noqa: E402
+from datetime import datetime  # noqa: E402
+
+import legged_mjx  # noqa: E402, F401  (before jax)
+
+from legged_mjx.files import atomic_write  # noqa: E402
+from legged_mjx.errors import UserError, exit_on_user_error  # noqa: E402
+from legged_mjx.sim2sim.evaluate import BACKENDS, EvalSettings, evaluate  # noqa: E402
+from legged_mjx.sim2sim.perturbations import build_perturbations  # noqa: E402
+from legged_mjx.sim2sim.report import build_report, write_report  # noqa: E402
+from legged_mjx.sim2sim.sources import from_checkpoint, from_policy_file  # noqa: E402
+from legged_mjx.sim2sim.sweep import DEFAULT_SWEEP, build_sweep  # noqa: E402
+from legged_mjx.sim2sim.verdict import parse_thresholds, run_checks, verdict  # noqa: E402
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    what = parser.add_argument_group("what to evaluate (--policy with --config, or --checkpoint)")
+    what.add_argument("--policy", help="TorchScript .pt, ONNX .onnx or rsl_rl checkpoint .pt")
+    what.add_argument("--config", help="params/env.yaml, deploy.yaml or a sim2sim profile")
+    what.add_argument("--checkpoint", help="this project's logs/<exp>/<run>/model_<it>.pt (uses the run's cfgs.pkl)")
+    run = parser.add_argument_group("run")
+    run.add_argument("--num_envs", type=int, default=256)
+    run.add_argument("--duration", type=float, default=20.0, help="simulated seconds per environment")
+    run.add_argument("--settle", type=float, default=2.0, help="seconds before metrics count")
+    run.add_argument("--backend", default="mjx", choices=BACKENDS, help="mjx (batched) or mujoco (native, CPU)")
+    run.add_argument("--device", default="cpu", help="cpu or cuda:N (MJX backend and the policy)")
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--sweep", nargs="+", default=DEFAULT_SWEEP, metavar="ITEM", help=" ".join(DEFAULT_SWEEP))
+    run.add_argument("--perturb", action="append", default=[], metavar="SET", help="push=1 | friction=0.5,mass=1.2 | standard")
+    run.add_argument("--push_interval", type=float, default=4.0, help="seconds between pushes")
+    run.add_argument("--fall_tilt", type=float, default=45.0, help="|roll| or |pitch| (deg) counted as a fall")
+    run.add_argument("--fall_height", type=float, default=0.15, help="base height (m) below which it fell")
+    run.add_argument("--init_noise", type=float, default=0.1, help="start joint angles: default + uniform(+-noise) rad")
+    out = parser.add_argument_group("output")
+    out.add_argument("--out", default=None, help="report folder (default reports/sim2sim-<date_time>)")
+    out.add_argument("--threshold", action="append", default=[], metavar="NAME=VALUE", help="override a threshold")
+    out.add_argument("--video", action="store_true", help="video.webp of one environment per sweep row (needs OpenGL)")
+    out.add_argument("--video_envs", type=int, default=4, help="how many rows the video shows")
+    return parser.parse_args(argv)
+
+
+def load_source(args, device: str):
+    if args.checkpoint:
+        if args.policy or args.config:
+            raise UserError("give --checkpoint alone, or --policy with --config")
+        return from_checkpoint(args.checkpoint, device)
+    if not (args.policy and args.config):
+        raise UserError("give --policy with --config (its conventions), or --checkpoint")
+    return from_policy_file(args.policy, args.config, device)
+
+
+@exit_on_user_error
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    out_dir = args.out or os.path.join("reports", datetime.now().strftime("sim2sim-%Y-%m-%d_%H-%M-%S"))
+    settings = EvalSettings(
+        num_envs=args.num_envs,
+        duration_s=args.duration,
+        settle_s=args.settle,
+        seed=args.seed,
+        backend=args.backend,
+        device=args.device,
+        push_interval_s=args.push_interval,
+        fall_tilt_deg=args.fall_tilt,
+        fall_height=args.fall_height,
+        init_joint_noise=args.init_noise,
+        video_envs=args.video_envs if args.video else 0,
+    )
+    settings.validate()
+    if args.video and args.video_envs < 1:
+        raise UserError(f"--video_envs must be >= 1 with --video, got {args.video_envs}")
+    thresholds = parse_thresholds(args.threshold)
+    perturbations = build_perturbations(args.perturb)
+    source = load_source(args, "cpu" if args.backend == "mujoco" else args.device)  # native MuJoCo runs on the CPU
+    rows = build_sweep(args.sweep, source.task_cfg.command.ranges, args.seed)
+    if args.video:
+        from legged_mjx.model import load_model
+        from legged_mjx.sim2sim.video import check_rendering
+
+        check_rendering(load_model(source.task_cfg.env.xml_path))
+    evaluation = evaluate(source, rows, perturbations, settings)
+    checks = run_checks(evaluation, thresholds)
+    command_line = shlex.join(["python", "sim2sim.py", *(sys.argv[1:] if argv is None else argv)])
+    report = build_report(evaluation, source, thresholds, checks, command_line)
+    paths = write_report(out_dir, report, evaluation, source)
+    if args.video:
+        from legged_mjx.sim2sim.video import render_video
+
+        paths.append(os.path.join(out_dir, "video.webp"))
+        atomic_write(paths[-1], lambda f: render_video(evaluation.mj_model, evaluation.qpos, f, evaluation.dt))
+    result = verdict(checks)
+    print(f"[sim2sim] {'PASS' if result['passed'] else 'FAIL: ' + '; '.join(result['failed'])}")
+    print(f"[sim2sim] wrote {', '.join(paths)}")
+    return 0 if result["passed"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,188 @@
+"""sim2sim.py end to end: a CI-sized run and its outputs, a checkpoint of this project, one-line
+errors for bad input, and the video's OpenGL requirement."""
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+
+import mujoco
+import pytest
+import torch
+import yaml
+
+import sim2sim
+from legged_mjx.config import to_dict
+from legged_mjx.tasks import train_config
+from legged_mjx.tasks.go2 import go2_config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURE = os.path.join(ROOT, "..", "shared", "fixtures", "isaac_go2_velocity")
+POLICY, DEPLOY = os.path.join(FIXTURE, "policy.pt"), os.path.join(FIXTURE, "deploy.yaml")
+ENV_YAML = os.path.join(ROOT, "tests", "fixtures", "sim2sim", "isaac_go2_flat_env.yaml")
+needs_fixture = pytest.mark.skipif(not os.path.isdir(FIXTURE), reason="shared fixtures not present")
+
+
+def run_main(*args) -> int:
+    try:
+        return sim2sim.main(list(args))
+    except SystemExit as exit_:
+        return exit_.code
+
+
+@needs_fixture
+def test_ci_sized_run_writes_a_passing_report(tmp_path):
+    out = tmp_path / "report"
+    code = run_main("--policy", POLICY, "--config", DEPLOY, "--num_envs", "16", "--duration", "1.5", "--settle", "0.5",
+                    "--sweep", "forward=0.5", "turning=0.5", "zero", "--perturb", "push=0.5", "--push_interval", "0.5",
+                    "--out", str(out))
+    assert code == 0
+    assert sorted(os.listdir(out)) == ["conventions.yaml", "falls.png", "report.json", "summary.md", "tracking.png"]
+    report = json.loads((out / "report.json").read_text())
+    assert report["verdict"] == {"passed": True, "failed": []}
+    assert report["settings"]["backend"] == "mjx" and report["policy"]["kind"] == "torchscript"
+    assert {r["perturbation"] for r in report["rows"]} == {"nominal", "push=0.5"} and len(report["rows"]) == 2 * 4
+    assert report["overall"]["samples"] > 0 and report["machine"]["cpu_count"] >= 1
+    assert "| forward +0.5 |" in (out / "summary.md").read_text()
+    assert (out / "tracking.png").read_bytes()[:4] == b"\x89PNG"
+
+    # The written conventions are a profile: fed back (with the ONNX export), native MuJoCo agrees.
+    again = tmp_path / "again"
+    assert run_main("--policy", os.path.join(FIXTURE, "policy.onnx"), "--config", str(out / "conventions.yaml"),
+                    "--backend", "mujoco", "--num_envs", "12", "--duration", "1.5", "--settle", "0.5", "--out", str(again)) == 0
+    native = json.loads((again / "report.json").read_text())
+    assert native["source"]["kind"] == "profile" and native["policy"]["kind"] == "onnx"
+
+
+def fake_run(folder, task="go2"):
+    """A run folder of this project: cfgs.pkl and a small rsl_rl 5.x checkpoint (50 -> 12)."""
+    folder.mkdir()
+    configs = {"task": task, **to_dict(go2_config()), "train": train_config("go2")}
+    with open(folder / "cfgs.pkl", "wb") as handle:
+        pickle.dump(configs, handle)
+    generator = torch.Generator().manual_seed(0)
+    actor = {
+        "mlp.0.weight": 0.01 * torch.randn(32, 50, generator=generator), "mlp.0.bias": torch.zeros(32),
+        "mlp.2.weight": 0.01 * torch.randn(12, 32, generator=generator), "mlp.2.bias": torch.zeros(12),
+    }
+    torch.save({"actor_state_dict": actor, "iter": 1}, folder / "model_1.pt")
+    return str(folder / "model_1.pt")
+
+
+def test_isaac_env_yaml_runs_end_to_end_with_the_dc_motor_law(tmp_path):
+    """A silent 48 -> 12 TorchScript policy under the synthetic env.yaml: the robot stands on its
+    DC-motor PD (no falls) but does not walk, so the forward row fails its checks (exit 1)."""
+    silent = torch.nn.Linear(48, 12)
+    torch.nn.init.zeros_(silent.weight)
+    torch.nn.init.zeros_(silent.bias)
+    torch.jit.script(silent).save(str(tmp_path / "policy.pt"))
+    out = tmp_path / "report"
+    code = run_main("--policy", str(tmp_path / "policy.pt"), "--config", ENV_YAML, "--backend", "mujoco",
+                    "--sweep", "forward=0.5", "zero", "--num_envs", "2", "--duration", "1.5", "--settle", "0.5",
+                    "--out", str(out))
+    assert code == 1
+    report = json.loads((out / "report.json").read_text())
+    assert report["source"]["kind"] == "isaac_env_yaml" and report["conventions"]["actuator"]["law"] == "dc_motor"
+    assert report["verdict"]["failed"] == ["vx ratio, forward +0.5", "vx RMSE (nominal)"]
+    assert report["overall"]["fall_rate"] == 0.0
+
+
+def test_project_checkpoint_runs_with_its_saved_config(tmp_path):
+    checkpoint = fake_run(tmp_path / "run")
+    out = tmp_path / "report"
+    code = run_main("--checkpoint", checkpoint, "--backend", "mujoco", "--num_envs", "12", "--duration", "1.0",
+                    "--settle", "0.5", "--out", str(out))
+    assert code in (0, 1)  # a nearly silent policy: it stands, so forward rows fail their ratio checks
+    report = json.loads((out / "report.json").read_text())
+    assert report["source"]["kind"] == "checkpoint" and report["policy"]["obs_dim"] == 50
+    assert report["conventions"]["env"]["action_latency"] is True  # the run's own config, not Isaac Lab's
+    saved = yaml.safe_load((out / "task_config.yaml").read_text())
+    assert saved["obs"]["groups"]["policy"][0]["name"] == "base_lin_vel"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([], "give --policy with --config"),
+        (["--policy", POLICY], "give --policy with --config"),
+        (["--policy", "none.pt", "--config", DEPLOY], "policy file not found: none.pt"),
+        (["--policy", POLICY, "--config", "none.yaml"], "config file not found: none.yaml"),
+        (["--checkpoint", "model_1.pt", "--policy", POLICY], "give --checkpoint alone"),
+        (["--checkpoint", "/tmp/nowhere/model_1.pt"], "no cfgs.pkl beside"),
+        (["--policy", POLICY, "--config", DEPLOY, "--sweep", "sideways=1"], "unknown item 'sideways=1'"),
+        (["--policy", POLICY, "--config", DEPLOY, "--num_envs", "4"], "num_envs 4 < 12 sweep rows x 1 perturbation sets"),
+        (["--policy", POLICY, "--config", DEPLOY, "--perturb", "wind=3"], "--perturb: bad item 'wind=3'"),
+        (["--policy", POLICY, "--config", DEPLOY, "--threshold", "speed=1"], "--threshold: bad item 'speed=1'"),
+        (["--policy", POLICY, "--config", DEPLOY, "--duration", "1", "--settle", "2"], "need 0 <= settle"),
+        (["--policy", POLICY, "--config", DEPLOY, "--backend", "mujoco", "--sweep", "forward=3"], "no row lies inside"),
+    ],
+)
+def test_bad_input_is_one_line_error(capsys, args, message):
+    if not os.path.isdir(FIXTURE):
+        pytest.skip("shared fixtures not present")
+    assert run_main(*args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and message in err[0], err
+
+
+@needs_fixture
+def test_policy_that_does_not_fit_the_conventions(tmp_path, capsys):
+    from legged_mjx.sim2sim.conventions import to_profile
+    from legged_mjx.sim2sim.sources import read_conventions
+
+    profile = to_profile(read_conventions(DEPLOY)[1])
+    profile["observations"] = profile["observations"][:-1]  # forgot last_action: 33 instead of 45
+    (tmp_path / "short.yaml").write_text(yaml.safe_dump(profile))
+    assert run_main("--policy", POLICY, "--config", str(tmp_path / "short.yaml"), "--backend", "mujoco") == 2
+    assert "maps 45 observations to 12 actions, but the conventions give 33 observations" in capsys.readouterr().err
+
+
+def test_other_robots_checkpoints_are_refused(tmp_path, capsys):
+    checkpoint = fake_run(tmp_path / "run", task="ballu")
+    assert run_main("--checkpoint", checkpoint) == 2
+    assert "this run's task is 'ballu'" in capsys.readouterr().err
+
+
+@needs_fixture
+def test_video_without_opengl_stops_before_simulating(tmp_path, capsys, monkeypatch):
+    def no_gl(*args, **kwargs):
+        raise mujoco.FatalError("an OpenGL platform library has not been loaded into this process")
+
+    monkeypatch.setattr(mujoco, "Renderer", no_gl)
+    out = tmp_path / "report"
+    assert run_main("--policy", POLICY, "--config", DEPLOY, "--video", "--out", str(out)) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--video needs an OpenGL context" in err[0] and "MUJOCO_GL=osmesa" in err[0]
+    assert not out.exists()
+
+
+RENDER = """
+import io, sys
+import numpy as np
+from PIL import Image
+from legged_mjx.errors import UserError
+from legged_mjx.model import asset_path, load_model
+from legged_mjx.sim2sim.video import check_rendering, render_video
+model = load_model(asset_path("go2", "scene.xml"))
+try:
+    check_rendering(model)
+except UserError as error:
+    print(error); sys.exit(3)
+qpos = np.tile(model.qpos0, (8, 2, 1)); qpos[:, :, 2] = 0.3
+qpos[:, :, 8] = np.linspace(0.0, 1.0, 8)[:, None]  # FL thigh swings: frames differ
+target = io.BytesIO()
+frames = render_video(model, qpos, target, dt=0.02, stride=4)
+image = Image.open(io.BytesIO(target.getvalue()))
+print(frames, image.format, image.n_frames, image.size)
+"""
+
+
+def test_video_renders_where_egl_works():
+    env = {**os.environ, "MUJOCO_GL": "egl", "PYTHONPATH": ROOT}
+    result = subprocess.run([sys.executable, "-c", RENDER], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    if result.returncode == 3:
+        assert "--video needs an OpenGL context and MUJOCO_GL=egl gave none" in result.stdout
+        pytest.skip("no EGL here: " + result.stdout.strip())
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split()[:5] == ["2", "WEBP", "2", "(640,", "240)"]
