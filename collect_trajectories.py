@@ -33,21 +33,40 @@ from legged_mjx.training import run_configs_of
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoint", required=True, help="rsl_rl model_<it>.pt of this project, or a TorchScript/ONNX policy")
-    parser.add_argument("--task", default=None, help="go2, ballu, ballu-imu (needed when no cfgs.pkl comes with the policy)")
+    parser.add_argument(
+        "--checkpoint", required=True, help="rsl_rl model_<it>.pt of this project, or a TorchScript/ONNX policy"
+    )
+    parser.add_argument(
+        "--task", default=None, help="go2, ballu, ballu-imu (needed when no cfgs.pkl comes with the policy)"
+    )
     parser.add_argument("--num_episodes", type=int, default=100, help="complete episodes wanted in the file")
-    parser.add_argument("--num_envs", type=int, default=1024, help="parallel environments (at most num_episodes are used)")
+    parser.add_argument(
+        "--num_envs", type=int, default=1024, help="parallel environments (at most num_episodes are used)"
+    )
     parser.add_argument("--device", default="cuda:0", help="cuda:N or cpu (no silent fall back)")
     parser.add_argument("--out", default=None, help="dataset path (default data/<task>_demos.h5)")
     sampling = parser.add_mutually_exclusive_group()
-    sampling.add_argument("--deterministic", dest="stochastic", action="store_false", help="act with the policy mean (default)")
-    sampling.add_argument("--stochastic", dest="stochastic", action="store_true", help="sample from the policy's Gaussian")
+    sampling.add_argument(
+        "--deterministic", dest="stochastic", action="store_false", help="act with the policy mean (default)"
+    )
+    sampling.add_argument(
+        "--stochastic", dest="stochastic", action="store_true", help="sample from the policy's Gaussian"
+    )
     parser.set_defaults(stochastic=False)
     parser.add_argument("--seed", type=int, default=0, help="seeds the environments and all sampling noise")
-    parser.add_argument("--command", type=float, nargs="+", action="append", default=None, metavar="V",
-                        help="a fixed command row (all command slots, e.g. go2: vx vy wz height jump); repeat for "
-                        "more rows, environment i follows row i %% rows. Default: sampled as in training")
-    parser.add_argument("--obs_noise", type=float, default=0.0, help="std of Gaussian noise on the policy's observation")
+    parser.add_argument(
+        "--command",
+        type=float,
+        nargs="+",
+        action="append",
+        default=None,
+        metavar="V",
+        help="a fixed command row (all command slots, e.g. go2: vx vy wz height jump); repeat for "
+        "more rows, environment i follows row i %% rows. Default: sampled as in training",
+    )
+    parser.add_argument(
+        "--obs_noise", type=float, default=0.0, help="std of Gaussian noise on the policy's observation"
+    )
     parser.add_argument("--action_noise", type=float, default=0.0, help="std of Gaussian noise added to the action")
     parser.add_argument("--resume", action="store_true", help="add episodes to an existing --out dataset")
     parser.add_argument("--commit_every", type=float, default=60.0, help="seconds between commits to the file")
@@ -89,12 +108,16 @@ def fix_commands(cfg, rows: list) -> None:
 
 def make_actor(args, train: dict) -> tuple:
     """(policy, Actor) from --checkpoint, --stochastic and the noise options."""
-    policy = load_policy(args.checkpoint, device=args.device, activation=train.get("actor", {}).get("activation", "elu"))
+    policy = load_policy(
+        args.checkpoint, device=args.device, activation=train.get("actor", {}).get("activation", "elu")
+    )
     std = None
     if args.stochastic:
         if policy.kind != "rsl_rl":
-            raise UserError(f"--stochastic needs an rsl_rl checkpoint: a {policy.kind} export holds only the mean "
-                            "(use --action_noise)")
+            raise UserError(
+                f"--stochastic needs an rsl_rl checkpoint: a {policy.kind} export holds only the mean "
+                "(use --action_noise)"
+            )
         std = policy_std(args.checkpoint, train)
     return policy, Actor(policy, std, args.obs_noise, args.action_noise, device=args.device)
 
@@ -139,13 +162,18 @@ def main(argv=None) -> None:
     actor.generator.manual_seed(seed)
     env = MjxVecEnv(task, num_envs=min(args.num_envs, remaining), device=args.device, seed=seed)
     committer = Committer(out, attrs, segments, args.commit_every, attrs["compression"])
-    print(f"[collect] {task_name}: {remaining} episodes with {env.num_envs} envs on {args.device} "
-          f"({attrs['sampling']} {policy.kind} policy) -> {out}" + (f" (has {existing})" if existing else ""))
+    print(
+        f"[collect] {task_name}: {remaining} episodes with {env.num_envs} envs on {args.device} "
+        f"({attrs['sampling']} {policy.kind} policy) -> {out}" + (f" (has {existing})" if existing else "")
+    )
     try:
         written = collect(env, actor, remaining, committer)
     except KeyboardInterrupt:
-        print(f"\n[collect] interrupted: {out} holds {existing + committer.written} complete episodes; "
-              "run the same command with --resume to add the rest", file=sys.stderr)
+        print(
+            f"\n[collect] interrupted: {out} holds {existing + committer.written} complete episodes; "
+            "run the same command with --resume to add the rest",
+            file=sys.stderr,
+        )
         sys.exit(130)
     print(f"[collect] wrote {written} episodes: {out} holds {existing + written}")
 

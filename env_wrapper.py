@@ -28,11 +28,15 @@ def jax_device_for(device: str | torch.device) -> jax.Device:
     if device.type != "cuda":
         raise UserError(f"unsupported device '{device}' (use cpu or cuda:N)")
     if not torch.cuda.is_available():
-        raise UserError(f"device '{device}' requested but torch sees no CUDA GPU (install a CUDA build or use --device cpu)")
+        raise UserError(
+            f"device '{device}' requested but torch sees no CUDA GPU (install a CUDA build or use --device cpu)"
+        )
     try:
         gpus = jax.devices("cuda")
     except RuntimeError:
-        raise UserError(f"device '{device}' requested but JAX has no CUDA backend (pip install 'jax[cuda12]')") from None
+        raise UserError(
+            f"device '{device}' requested but JAX has no CUDA backend (pip install 'jax[cuda12]')"
+        ) from None
     index = device.index or 0
     if index >= len(gpus):
         raise UserError(f"device '{device}' does not exist: JAX sees {len(gpus)} GPU(s)")

@@ -49,7 +49,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     run.add_argument("--device", default="cpu", help="cpu or cuda:N (MJX backend and the policy)")
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--sweep", nargs="+", default=DEFAULT_SWEEP, metavar="ITEM", help=" ".join(DEFAULT_SWEEP))
-    run.add_argument("--perturb", action="append", default=[], metavar="SET", help="push=1 | friction=0.5,mass=1.2 | standard")
+    run.add_argument(
+        "--perturb", action="append", default=[], metavar="SET", help="push=1 | friction=0.5,mass=1.2 | standard"
+    )
     run.add_argument("--push_interval", type=float, default=4.0, help="seconds between pushes")
     run.add_argument("--fall_tilt", type=float, default=45.0, help="|roll| or |pitch| (deg) counted as a fall")
     run.add_argument("--fall_height", type=float, default=0.15, help="base height (m) below which it fell")

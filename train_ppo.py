@@ -61,7 +61,7 @@ def split_sets(sets: list) -> tuple[dict, dict]:
         if not sep:
             raise UserError(f"--set needs KEY=VALUE, got '{item}'")
         if key.startswith("train."):
-            train_overrides[key[len("train."):]] = parse_value(value)
+            train_overrides[key[len("train.") :]] = parse_value(value)
         else:
             env_overrides[key] = value
     return env_overrides, train_overrides
@@ -82,7 +82,13 @@ def set_nested(cfg: dict, dotted: str, value) -> None:
 def build_configs(args) -> tuple[str, object, dict, str | None]:
     """(task name, task config, train config, checkpoint to resume or None)."""
     env_overrides, train_overrides = split_sets(args.sets)
-    flags = {"xml_path": args.xml_path, "GCR": args.GCR, "GCR_range": args.GCR_range, "spcf": args.spcf, "drag": args.drag}
+    flags = {
+        "xml_path": args.xml_path,
+        "GCR": args.GCR,
+        "GCR_range": args.GCR_range,
+        "spcf": args.spcf,
+        "drag": args.drag,
+    }
     env_overrides.update({k: v for k, v in flags.items() if v is not None})
     task, checkpoint = args.task, None
     if args.resume or args.checkpoint:

@@ -71,7 +71,13 @@ def timed_collect(env, actor: Actor, attrs: dict, num_episodes: int, compression
         size_mb = os.path.getsize(committer.path) / 1e6
     del env.step
     simulated = steps[0] * env.num_envs
-    return {"s": seconds, "written": written, "simulated": simulated, "commit_s": committer.last_duration, "mb": size_mb}
+    return {
+        "s": seconds,
+        "written": written,
+        "simulated": simulated,
+        "commit_s": committer.last_duration,
+        "mb": size_mb,
+    }
 
 
 @exit_on_user_error
@@ -91,8 +97,10 @@ def main():
 
     print(f"machine: {platform.node()} {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs")
     print(f"jax {jax.__version__} on {jax.devices()[0].platform}; torch {torch.__version__}; device {args.device}")
-    print(f"{'num_envs':>8} {'env steps/s':>12} {'+policy':>10} {'collect rec/s':>14} {'collect sim/s':>14} "
-          f"{'env/collect':>12} {'commit s':>9} {'MB':>7}")
+    print(
+        f"{'num_envs':>8} {'env steps/s':>12} {'+policy':>10} {'collect rec/s':>14} {'collect sim/s':>14} "
+        f"{'env/collect':>12} {'commit s':>9} {'MB':>7}"
+    )
     for num_envs in args.num_envs:
         env = make_env(args.task, num_envs=num_envs, device=args.device, seed=0)
         policy = random_policy(env, args.task)
@@ -105,10 +113,11 @@ def main():
         attrs = dataset_attrs(args.task, env.task, {}, policy, actor, 0, args.compression)
         timed_collect(env, actor, attrs, num_envs, args.compression)  # compiles the recording
         run = timed_collect(env, actor, attrs, args.episodes_per_env * num_envs, args.compression)
-        simulated_rate = run["simulated"] / run["s"]
+        simulated_rate, recorded_rate = run["simulated"] / run["s"], run["written"] / run["s"]
         print(
-            f"{num_envs:>8} {num_envs / env_time:>12,.0f} {num_envs / policy_time:>10,.0f} {run['written'] / run['s']:>14,.0f} "
-            f"{simulated_rate:>14,.0f} {num_envs / env_time / simulated_rate:>12.2f} {run['commit_s']:>9.2f} {run['mb']:>7.1f}"
+            f"{num_envs:>8} {num_envs / env_time:>12,.0f} {num_envs / policy_time:>10,.0f} {recorded_rate:>14,.0f} "
+            f"{simulated_rate:>14,.0f} {num_envs / env_time / simulated_rate:>12.2f} {run['commit_s']:>9.2f} "
+            f"{run['mb']:>7.1f}"
         )
         env.close()
 

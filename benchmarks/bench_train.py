@@ -70,8 +70,10 @@ def main():
     print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs; device {args.device}")
     print(f"task {args.task}, {args.num_envs} envs x {train['num_steps_per_env']} steps, {args.iterations} iterations")
     print(f"samples/s (whole iteration): {samples / total:,.0f}")
-    print(f"per iteration: total {total / args.iterations:.3f} s = env steps {per_iteration['env']:.3f} s"
-          f" + policy/storage/logging {other:.3f} s + PPO update {per_iteration['update']:.3f} s")
+    print(
+        f"per iteration: total {total / args.iterations:.3f} s = env steps {per_iteration['env']:.3f} s"
+        f" + policy/storage/logging {other:.3f} s + PPO update {per_iteration['update']:.3f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -42,20 +42,29 @@ def policy_std(checkpoint_path: str, train: dict | None = None) -> torch.Tensor:
     std_range as rsl_rl samples it (5.x: distribution.std_param or exp(log_std_param); 2.x-4.x: std)."""
     checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=False)
     state = checkpoint.get("actor_state_dict") or checkpoint.get("model_state_dict") or {}
-    layouts = {"distribution.std_param": None, "distribution.log_std_param": torch.exp, "std": None, "log_std": torch.exp}
+    layouts = {
+        "distribution.std_param": None,
+        "distribution.log_std_param": torch.exp,
+        "std": None,
+        "log_std": torch.exp,
+    }
     for key, to_std in layouts.items():
         if key in state:
             low, high = ((train or {}).get("actor", {}).get("distribution_cfg") or {}).get("std_range", (1e-6, 1e6))
             std = state[key].float()
             return (to_std(std) if to_std else std).clamp(max(low, 1e-6), high)
-    raise UserError(f"{checkpoint_path} has no state-independent action std (--stochastic needs a Gaussian rsl_rl actor)")
+    raise UserError(
+        f"{checkpoint_path} has no state-independent action std (--stochastic needs a Gaussian rsl_rl actor)"
+    )
 
 
 class Actor:
     """obs -> (action sent to the env, policy mean) with a = mu(o + s_o e1) + sigma e2 + s_a e3,
     e ~ N(0, I): sigma the policy std (--stochastic, else 0), s_o and s_a the optional noise stds."""
 
-    def __init__(self, policy, std=None, obs_noise: float = 0.0, action_noise: float = 0.0, seed: int = 0, device="cpu"):
+    def __init__(
+        self, policy, std=None, obs_noise: float = 0.0, action_noise: float = 0.0, seed: int = 0, device="cpu"
+    ):
         self.policy, self.obs_noise, self.action_noise = policy, obs_noise, action_noise
         self.std = None if std is None else torch.as_tensor(std, dtype=torch.float32, device=device)
         self.generator = torch.Generator(device=device).manual_seed(seed)
@@ -126,7 +135,7 @@ class Recorder:
         )
         fields.update({f"reward_terms/{name}": value for name, value in after.reward_terms.items()})
         prefix = "Episode_Termination/"
-        reasons = {k[len(prefix):]: v for k, v in after.finished.items() if k.startswith(prefix)}
+        reasons = {k[len(prefix) :]: v for k, v in after.finished.items() if k.startswith(prefix)}
         final = {"final/state/qpos": after.final["qpos"], "final/state/qvel": after.final["qvel"]}
         final.update({f"final/obs/{group}": value for group, value in after.final["obs"].items()})
         frame = (fields, before.episode_step, reasons, final)
@@ -151,7 +160,9 @@ class EpisodeBuffers:
 
     def add(self, fields: dict) -> None:
         if self.rows is None:
-            self.rows = {k: np.empty((self.max_length, self.num_envs, *v.shape[1:]), v.dtype) for k, v in fields.items()}
+            self.rows = {
+                k: np.empty((self.max_length, self.num_envs, *v.shape[1:]), v.dtype) for k, v in fields.items()
+            }
         slot = self.steps % self.max_length
         for key, value in fields.items():
             self.rows[key][slot] = value
@@ -251,7 +262,9 @@ def collect(env, actor: Actor, num_episodes: int, committer: Committer, progress
                     bar.write(f"[collect] host episode buffers: up to {gib:.2f} GiB ({size} bytes/transition)")
             else:
                 steps += FLUSH_STEPS
-                bar.set_postfix_str(f"{steps * env.num_envs / (time.monotonic() - timer):,.0f} transitions/s", refresh=False)
+                bar.set_postfix_str(
+                    f"{steps * env.num_envs / (time.monotonic() - timer):,.0f} transitions/s", refresh=False
+                )
             committer.maybe_flush()
     finally:
         bar.close()
@@ -327,7 +340,9 @@ def dataset_attrs(task_name: str, task, train: dict, policy, actor: Actor, seed:
         "format_version": dataset.FORMAT_VERSION,
         "task": task_name,
         "config": config,
-        "config_sha256": hashlib.sha256(json.dumps({"task": task_name, **portable}, sort_keys=True).encode()).hexdigest(),
+        "config_sha256": hashlib.sha256(
+            json.dumps({"task": task_name, **portable}, sort_keys=True).encode()
+        ).hexdigest(),
         "train_config": train or {},
         "model_xml": xml,
         "model_xml_sha256": xml_sha,
@@ -358,7 +373,15 @@ def dataset_attrs(task_name: str, task, train: dict, policy, actor: Actor, seed:
 
 
 IDENTITY_ATTRS = (
-    "format_version", "task", "config_sha256", "policy_sha256", "sampling", "action_std", "obs_noise_std", "action_noise_std", "seed",
+    "format_version",
+    "task",
+    "config_sha256",
+    "policy_sha256",
+    "sampling",
+    "action_std",
+    "obs_noise_std",
+    "action_noise_std",
+    "seed",
 )
 
 
@@ -367,8 +390,9 @@ def check_resumable(path: str, attrs: dict) -> dict:
     old = dataset.read_attrs(path)
     different = [name for name in IDENTITY_ATTRS if old.get(name) != attrs[name]]
     if different:
-        raise UserError(f"cannot resume {path}: it was collected with a different {', '.join(different)} "
-                        "(choose another --out)")
+        raise UserError(
+            f"cannot resume {path}: it was collected with a different {', '.join(different)} (choose another --out)"
+        )
     return old
 
 
@@ -398,7 +422,9 @@ def replay(trajectories: dataset.Trajectories, episodes, task=None, batch_size: 
     recorder, meta, batches, results = Recorder(task), trajectories.meta, {}, {}
     sizes = [segment["num_envs"] for segment in trajectories.attrs["segments"]]
     placed = [
-        (e, sizes[meta["segment"][e]], int(meta["env_id"][e])) if batch_size is None else (e, batch_size, i % batch_size)
+        (e, sizes[meta["segment"][e]], int(meta["env_id"][e]))
+        if batch_size is None
+        else (e, batch_size, i % batch_size)
         for i, e in enumerate(episodes)
     ]
     while placed:

@@ -170,7 +170,9 @@ class TrajectoryWindows(torch.utils.data.Dataset):
         self.data = {k: torch.from_numpy(_torch_friendly(trajectories.data[k])) for k in names}
         self.horizon = horizon
         bounds = zip(trajectories.meta["episode_start"], trajectories.meta["episode_ends"])
-        self.starts = np.concatenate([np.arange(s, e - horizon + 1, stride) for s, e in bounds] or [np.zeros(0, np.int64)])
+        self.starts = np.concatenate(
+            [np.arange(s, e - horizon + 1, stride) for s, e in bounds] or [np.zeros(0, np.int64)]
+        )
 
     def __len__(self) -> int:
         return len(self.starts)

@@ -33,7 +33,9 @@ class Policy:
     @torch.inference_mode()
     def __call__(self, obs: torch.Tensor) -> torch.Tensor:
         if obs.ndim != 2 or obs.shape[1] != self.obs_dim:
-            raise UserError(f"policy {self.path} expects observations of shape (N, {self.obs_dim}), got {tuple(obs.shape)}")
+            raise UserError(
+                f"policy {self.path} expects observations of shape (N, {self.obs_dim}), got {tuple(obs.shape)}"
+            )
         return self.forward(obs)
 
 

@@ -210,7 +210,10 @@ class LocomotionTask(abc.ABC):
         applied = state.last_action if env.action_latency else action
         targets = self.action_targets(applied)
         data = simulate(
-            self.physics_model(state.params), state.data, lambda d: self.control(d, targets, state.params), env.decimation
+            self.physics_model(state.params),
+            state.data,
+            lambda d: self.control(d, targets, state.params),
+            env.decimation,
         )
 
         snap = self.snapshot(data, state.command, action, state.last_action, state.params)

@@ -92,7 +92,9 @@ def new_run_dir(log_root: str, experiment: str) -> str:
 
 def latest_checkpoint(log_root: str, experiment: str) -> str:
     """The highest-iteration model_<it>.pt of the newest run of an experiment."""
-    runs = sorted(d for d in glob.glob(os.path.join(log_root, experiment, "*")) if glob.glob(os.path.join(d, "model_*.pt")))
+    runs = sorted(
+        d for d in glob.glob(os.path.join(log_root, experiment, "*")) if glob.glob(os.path.join(d, "model_*.pt"))
+    )
     if not runs:
         raise UserError(f"no checkpoint to resume under {os.path.join(log_root, experiment)}")
     models = glob.glob(os.path.join(runs[-1], "model_*.pt"))

@@ -11,9 +11,7 @@ import jax.numpy as jnp
 from legged_mjx.errors import UserError
 from rewards import terms
 
-REWARD_TERMS = {
-    name: fn for name, fn in vars(terms).items() if callable(fn) and fn.__module__ == terms.__name__
-}
+REWARD_TERMS = {name: fn for name, fn in vars(terms).items() if callable(fn) and fn.__module__ == terms.__name__}
 
 
 @dataclass

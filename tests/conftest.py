@@ -9,7 +9,9 @@ import pytest
 
 from env_wrapper import make_env
 from legged_mjx.batch import BatchedEnv
-from legged_mjx.tasks import make_task
+from legged_mjx.config import save_run_configs, to_dict
+from legged_mjx.tasks import make_task, task_config, train_config
+from legged_mjx.training import Runner
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +39,22 @@ def go2_env():
 def ballu_batch():
     """8 BALLU environments; tests set per-environment params (GCR, spcf, drag) in the state."""
     return BatchedEnv(make_task("ballu"), num_envs=8, seed=0)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(go2_env, tmp_path_factory):
+    """A Go2 run folder as train_ppo.py leaves it: a 1-iteration rsl_rl 5.x checkpoint (with a
+    non-trivial observation normaliser), exported/policy.pt and cfgs.pkl (0.5 s episodes, so that
+    collection tests finish episodes quickly)."""
+    folder = tmp_path_factory.mktemp("run")
+    go2_env.reset()
+    train = train_config("go2")
+    train["num_steps_per_env"] = 4
+    train["actor"]["obs_normalization"] = True
+    runner = Runner(go2_env, train, log_dir=None, device="cpu")
+    runner.learn(1)
+    runner.save(str(folder / "model_1.pt"))
+    runner.export_policy_to_jit(str(folder / "exported"), "policy.pt")
+    cfg = task_config("go2", {"episode_length_s": 0.5})
+    save_run_configs(str(folder), {"task": "go2", **to_dict(cfg), "train": train})
+    return folder

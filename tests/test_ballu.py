@@ -36,7 +36,9 @@ def test_masses_joints_and_collision_geometry(rest):
     model, _ = rest
     assert model.body_subtreemass[model.body("PELVIS").id] == pytest.approx(MASS)
     names = [model.joint(i).name for i in range(1, model.njnt)]
-    assert sorted(names) == sorted(["NECK", "HIP_LEFT", "HIP_RIGHT", "KNEE_LEFT", "KNEE_RIGHT", "MOTOR_LEFT", "MOTOR_RIGHT"])
+    assert sorted(names) == sorted(
+        ["NECK", "HIP_LEFT", "HIP_RIGHT", "KNEE_LEFT", "KNEE_RIGHT", "MOTOR_LEFT", "MOTOR_RIGHT"]
+    )
     assert all(model.jnt_type[1:] == mujoco.mjtJoint.mjJNT_HINGE)
     assert np.allclose(model.joint("KNEE_LEFT").range, [0, 1.7453293])
     assert np.allclose(model.joint("MOTOR_RIGHT").range, [0, math.pi])
@@ -155,7 +157,9 @@ def test_drag_in_the_state_is_exactly_zero_at_c_d_0_and_opposes_motion(released)
     assert np.all(drag[5] == 0.0)  # moving at 1 m/s, c_d 0
     assert drag[6, 0] < -0.05  # moving +x with c_d 0.4: pushed back
     buoyancy = np.asarray(snap.extras["buoyancy_force"])
-    np.testing.assert_allclose(buoyancy[:, 2], np.array([1.0, 1.2, 0.84, 1.0, 0.0, 1.0, 1.0, 0.84]) * MASS * G, rtol=1e-5)
+    np.testing.assert_allclose(
+        buoyancy[:, 2], np.array([1.0, 1.2, 0.84, 1.0, 0.0, 1.0, 1.0, 0.84]) * MASS * G, rtol=1e-5
+    )
 
 
 # ----- the knee linkage -----------------------------------------------------------------------
@@ -188,8 +192,15 @@ def test_knee_settles_where_spring_gravity_and_torque_limit_balance():
         data.qvel[:] = 0.0
         mujoco.mj_forward(model, data)
         gravity = data.qfrc_bias[model.joint("KNEE_LEFT").dofadr[0]]
-        law = float(spring_pd_knee_torque(knee[i], 0.0, knee_target[i], env.spcf, **{
-            k: env.knee[k] for k in ("spring_damping", "preload", "kp", "kd", "torque_limit")}))
+        law = float(
+            spring_pd_knee_torque(
+                knee[i],
+                0.0,
+                knee_target[i],
+                env.spcf,
+                **{k: env.knee[k] for k in ("spring_damping", "preload", "kp", "kd", "torque_limit")},
+            )
+        )
         assert abs(law - gravity) <= 0.0105, (i, law, gravity)
         assert knee[i] < knee_target[i]  # spring and the leg's weight pull the knee below target
     assert law == pytest.approx(0.0848)  # motor at pi: the knee torque is at its limit
@@ -225,7 +236,11 @@ def test_ballu_imu_observation_is_command_plus_two_tibia_imus():
         state, stats = batch.step(state, stats, jnp.zeros((8, 2)))
     policy = np.asarray(state.obs["policy"])
     for start in (3, 13):  # per tibia: quat (4), gyro (3), accelerometer (3)
-        quat, gyro, acc = policy[:, start:start + 4], policy[:, start + 4:start + 7], policy[:, start + 7:start + 10]
+        quat, gyro, acc = (
+            policy[:, start : start + 4],
+            policy[:, start + 4 : start + 7],
+            policy[:, start + 7 : start + 10],
+        )
         np.testing.assert_allclose(np.linalg.norm(quat, axis=1), 1.0, rtol=1e-4)
         assert np.abs(np.linalg.norm(acc, axis=1) - G).max() < 3.0  # roughly at rest: reads ~g
         assert np.all(np.isfinite(gyro))

@@ -21,32 +21,28 @@ import collect_trajectories
 from env_wrapper import MjxVecEnv
 from legged_mjx import dataset
 from legged_mjx.collect import (
-    Actor, Claims, Committer, EpisodeBuffers, collect, dataset_attrs, finished_episodes, policy_std, replay,
+    Actor,
+    Claims,
+    Committer,
+    EpisodeBuffers,
+    collect,
+    dataset_attrs,
+    finished_episodes,
+    policy_std,
+    replay,
 )
-from legged_mjx.config import save_run_configs, to_dict
 from legged_mjx.dataset import TrajectoryWindows, load_trajectories
 from legged_mjx.errors import UserError
 from legged_mjx.policies import Policy
-from legged_mjx.tasks import make_task, task_config, train_config
-from legged_mjx.training import Runner
+from legged_mjx.tasks import make_task
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COMMAND = ["1.0", "0", "0", "0.3", "0"]
 
 
 @pytest.fixture(scope="module")
-def run(go2_env, tmp_path_factory):
-    """A run folder: a 1-iteration rsl_rl checkpoint (init std 1), its TorchScript export, cfgs.pkl."""
-    folder = tmp_path_factory.mktemp("run")
-    go2_env.reset()
-    train = train_config("go2")
-    train["num_steps_per_env"] = 4
-    runner = Runner(go2_env, train, log_dir=None, device="cpu")
-    runner.learn(1)
-    runner.save(str(folder / "model_1.pt"))
-    runner.export_policy_to_jit(str(folder / "exported"), "policy.pt")
-    save_run_configs(str(folder), {"task": "go2", **to_dict(task_config("go2", {"episode_length_s": 0.5})), "train": train})
-    return folder
+def run(tiny_run):
+    return tiny_run
 
 
 def collect_main(*args):
@@ -66,11 +62,21 @@ def test_schema_shapes_dtypes_index_and_attributes(stochastic):
     T, E = len(data["reward"]), traj.num_episodes
     assert E == 40 and attrs["num_episodes"] == 40 and attrs["num_transitions"] == T
     expected = {
-        "obs/policy": (50, np.float32), "obs/critic": (61, np.float32), "action": (12, np.float32),
-        "action_mean": (12, np.float32), "joint_targets": (12, np.float32), "command": (5, np.float32),
-        "reward": (None, np.float32), "terminated": (None, np.bool_), "truncated": (None, np.bool_),
-        "state/qpos": (19, np.float32), "state/qvel": (18, np.float32), "state/qacc_warmstart": (18, np.float32),
-        "state/time": (None, np.float32), "state/last_action": (12, np.float32), "state/key": (2, np.uint32),
+        "obs/policy": (50, np.float32),
+        "obs/critic": (61, np.float32),
+        "action": (12, np.float32),
+        "action_mean": (12, np.float32),
+        "joint_targets": (12, np.float32),
+        "command": (5, np.float32),
+        "reward": (None, np.float32),
+        "terminated": (None, np.bool_),
+        "truncated": (None, np.bool_),
+        "state/qpos": (19, np.float32),
+        "state/qvel": (18, np.float32),
+        "state/qacc_warmstart": (18, np.float32),
+        "state/time": (None, np.float32),
+        "state/last_action": (12, np.float32),
+        "state/key": (2, np.uint32),
     }
     for term in attrs["config"]["reward"]["weights"]:
         expected[f"reward_terms/{term}"] = (None, np.float32)
@@ -87,18 +93,39 @@ def test_schema_shapes_dtypes_index_and_attributes(stochastic):
     assert np.array_equal(meta["termination/time_out"], data["truncated"][last])
     assert np.array_equal(meta["termination/orientation"] | meta["termination/non_finite"], data["terminated"][last])
     assert meta["termination/time_out"].any() and meta["termination/orientation"].any()
-    np.testing.assert_allclose(meta["episode_return"], np.add.reduceat(data["reward"], meta["episode_start"]), rtol=1e-5)
+    np.testing.assert_allclose(
+        meta["episode_return"], np.add.reduceat(data["reward"], meta["episode_start"]), rtol=1e-5
+    )
     for key, width in (("final/state/qpos", 19), ("final/state/qvel", 18), ("final/obs/policy", 50)):
         assert meta[key].shape == (E, width) and meta[key].dtype == np.float32, key
     # the final state is where the last step went, not the next episode's reset pose
     assert not np.allclose(meta["final/state/qpos"][:, 7:], data["state/qpos"][meta["episode_start"], 7:])
     assert np.all(np.bincount(meta["env_id"], minlength=16) >= 1)  # the first 16 episodes are all claimed
 
-    for name in ("task", "config", "train_config", "model_xml", "model_xml_sha256", "model_xml_path", "joint_names",
-                 "obs_layout", "policy_path", "policy_sha256", "legged_mjx_version", "git_commit", "seed", "created"):
+    for name in (
+        "task",
+        "config",
+        "train_config",
+        "model_xml",
+        "model_xml_sha256",
+        "model_xml_path",
+        "joint_names",
+        "obs_layout",
+        "policy_path",
+        "policy_sha256",
+        "legged_mjx_version",
+        "git_commit",
+        "seed",
+        "created",
+    ):
         assert name in attrs, name
     assert attrs["task"] == "go2" and attrs["sampling"] == "stochastic" and len(attrs["action_std"]) == 12
-    assert (attrs["sim_dt"], attrs["decimation"], attrs["control_dt"], attrs["max_episode_length"]) == (0.005, 4, 0.02, 25)
+    assert (attrs["sim_dt"], attrs["decimation"], attrs["control_dt"], attrs["max_episode_length"]) == (
+        0.005,
+        4,
+        0.02,
+        25,
+    )
     assert attrs["joint_names"][:3] == ["FR_hip_joint", "FR_thigh_joint", "FR_calf_joint"]
     assert attrs["model_xml"].startswith("<mujoco") and attrs["train_config"]["num_steps_per_env"] == 4
     assert [t["size"] for t in attrs["obs_layout"]["policy"]] == [3, 3, 3, 5, 12, 12, 12]
@@ -136,7 +163,9 @@ def test_transitions_hold_the_state_before_the_step_and_the_latent_action(stocha
         assert np.array_equal(ep["obs/policy"][:, last["start"] : last["start"] + 12], previous)
         assert np.all(np.diff(ep["state/time"]) > 0)
     first = traj.meta["episode_start"]
-    assert np.all(traj.data["state/qpos"][first] == traj.data["state/qpos"][0]) and traj.data["state/qpos"][0, 2] == np.float32(0.3)
+    assert np.all(traj.data["state/qpos"][first] == traj.data["state/qpos"][0]) and traj.data["state/qpos"][
+        0, 2
+    ] == np.float32(0.3)
     assert not traj.data["state/qvel"][first].any() and not traj.data["state/time"][first].any()  # the reset state
     assert not np.array_equal(traj.data["action"], traj.data["action_mean"])  # sampled around the mean
     terms = [traj.data[f"reward_terms/{t}"] for t in traj.attrs["config"]["reward"]["weights"]]
@@ -189,7 +218,9 @@ def test_resume_appends_new_episodes_and_refuses_another_collection(stochastic, 
         assert np.array_equal(after.data[key][:T], value)
     first_keys = after.data["state/key"][after.meta["episode_start"]]
     assert len(np.unique(first_keys, axis=0)) == 56  # fresh random streams: no episode repeated
-    assert [s["episodes"] for s in after.attrs["segments"]] == [40, 16] and after.attrs["created"] == before.attrs["created"]
+    assert [s["episodes"] for s in after.attrs["segments"]] == [40, 16] and after.attrs["created"] == before.attrs[
+        "created"
+    ]
 
     collect_main("--checkpoint", run / "model_1.pt", "--num_episodes", 30, "--stochastic", "--out", out, "--resume")
     assert "nothing to do" in capsys.readouterr().out
@@ -209,8 +240,20 @@ def test_exported_policy_with_task_defaults_and_noise(run, tmp_path):
     bare.mkdir()
     shutil.copy(run / "exported" / "policy.pt", bare / "policy.pt")
     out = tmp_path / "noisy.h5"
-    collect_main("--checkpoint", bare / "policy.pt", "--task", "go2", "--num_episodes", 16, "--out", out,
-                 "--action_noise", "1.0", "--obs_noise", "0.1")
+    collect_main(
+        "--checkpoint",
+        bare / "policy.pt",
+        "--task",
+        "go2",
+        "--num_episodes",
+        16,
+        "--out",
+        out,
+        "--action_noise",
+        "1.0",
+        "--obs_noise",
+        "0.1",
+    )
     traj = load_trajectories(str(out))
     assert traj.attrs["policy_kind"] == "torchscript" and traj.attrs["sampling"] == "deterministic"
     assert traj.attrs["max_episode_length"] == 1000 and traj.attrs["train_config"] == {}
@@ -229,19 +272,45 @@ def test_ctrl_c_commits_complete_episodes(run, tmp_path, capsys, monkeypatch):
 
     monkeypatch.setattr(Committer, "add", add_then_interrupt)
     with pytest.raises(SystemExit) as exit_info:
-        collect_main("--checkpoint", run / "model_1.pt", "--num_episodes", 1000, "--stochastic", "--out", out,
-                     "--commit_every", 3600)
+        collect_main(
+            "--checkpoint",
+            run / "model_1.pt",
+            "--num_episodes",
+            1000,
+            "--stochastic",
+            "--out",
+            out,
+            "--commit_every",
+            3600,
+        )
     assert exit_info.value.code == 130 and "holds 20 complete episodes" in capsys.readouterr().err
     traj = load_trajectories(str(out))  # committed on the way out, not by the (hourly) timer
     assert traj.num_episodes == 20
-    assert np.array_equal(np.flatnonzero(traj.data["terminated"] | traj.data["truncated"]), traj.meta["episode_ends"] - 1)
+    assert np.array_equal(
+        np.flatnonzero(traj.data["terminated"] | traj.data["truncated"]), traj.meta["episode_ends"] - 1
+    )
 
 
 def test_kill_9_leaves_a_valid_file_and_resume_completes_it(run, tmp_path):
     out = tmp_path / "killed.h5"
-    command = [sys.executable, os.path.join(ROOT, "collect_trajectories.py"), "--device", "cpu", "--num_envs", "16",
-               "--checkpoint", str(run / "model_1.pt"), "--num_episodes", "100000", "--out", str(out),
-               "--commit_every", "0", "--command", *COMMAND]
+    command = [
+        sys.executable,
+        os.path.join(ROOT, "collect_trajectories.py"),
+        "--device",
+        "cpu",
+        "--num_envs",
+        "16",
+        "--checkpoint",
+        str(run / "model_1.pt"),
+        "--num_episodes",
+        "100000",
+        "--out",
+        str(out),
+        "--commit_every",
+        "0",
+        "--command",
+        *COMMAND,
+    ]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 300
@@ -261,7 +330,9 @@ def test_kill_9_leaves_a_valid_file_and_resume_completes_it(run, tmp_path):
     assert np.array_equal(traj.data["action"], traj.data["action_mean"])  # deterministic
 
     total = traj.num_episodes + 16
-    collect_main("--checkpoint", run / "model_1.pt", "--num_episodes", total, "--out", out, "--resume", "--command", *COMMAND)
+    collect_main(
+        "--checkpoint", run / "model_1.pt", "--num_episodes", total, "--out", out, "--resume", "--command", *COMMAND
+    )
     resumed = load_trajectories(str(out))
     assert resumed.num_episodes == total and np.array_equal(resumed.meta["segment"][-16:], np.ones(16))
 
@@ -290,7 +361,10 @@ def test_a_failing_commit_leaves_the_previous_file(stochastic, tmp_path, monkeyp
         (["--checkpoint", "{bare}"], "no cfgs.pkl beside"),
         (["--checkpoint", "{bare}", "--task", "go3"], "unknown task 'go3'"),
         (["--checkpoint", "{run}", "--task", "ballu"], "does not match the run's task 'go2'"),
-        (["--checkpoint", "{run}", "--command", "1", "0", "0"], "--command needs 5 values (lin_vel_x lin_vel_y ang_vel_z height jump), got 3"),
+        (
+            ["--checkpoint", "{run}", "--command", "1", "0", "0"],
+            "--command needs 5 values (lin_vel_x lin_vel_y ang_vel_z height jump), got 3",
+        ),
         (["--checkpoint", "{export}", "--stochastic"], "--stochastic needs an rsl_rl checkpoint"),
         (["--checkpoint", "{bare}", "--task", "ballu"], "maps 50 observations to 12 actions; task ballu has"),
         (["--checkpoint", "{run}", "--num_episodes", "0"], "--num_episodes must be >= 1"),

@@ -48,8 +48,23 @@ def test_saved_configs_rebuild_the_same_task_config(tmp_path):
 
 def test_ballu_cli_flags_reach_the_configs():
     args = train_ppo.parse_args(
-        ["--task", "ballu", "--GCR", "0.8", "--GCR_range", "0.75", "0.89", "--spcf", "0.0807", "--drag", "0.4",
-         "--set", "train.algorithm.learning_rate=3e-4", "--max_iterations", "7"]
+        [
+            "--task",
+            "ballu",
+            "--GCR",
+            "0.8",
+            "--GCR_range",
+            "0.75",
+            "0.89",
+            "--spcf",
+            "0.0807",
+            "--drag",
+            "0.4",
+            "--set",
+            "train.algorithm.learning_rate=3e-4",
+            "--max_iterations",
+            "7",
+        ]
     )
     task, cfg, train, checkpoint = train_ppo.build_configs(args)
     assert task == "ballu" and checkpoint is None

@@ -86,10 +86,21 @@ def test_foot_contact_flags(go2_task, go2_step, go2_reset):
 def snap_with(command) -> Snapshot:
     zero3 = jnp.zeros(3)
     return Snapshot(
-        base_pos_world=zero3, base_quat_world=jnp.array([1.0, 0, 0, 0]), lin_vel_world=zero3, lin_vel_body=zero3,
-        ang_vel_body=zero3, gravity_body=jnp.array([0, 0, -1.0]), joint_pos=jnp.zeros(2), joint_vel=jnp.zeros(2),
-        default_joint_pos=jnp.zeros(2), command=jnp.asarray(command, jnp.float32), action=jnp.zeros(2),
-        prev_action=jnp.zeros(2), foot_contact=jnp.zeros(2, bool), params={}, extras={},
+        base_pos_world=zero3,
+        base_quat_world=jnp.array([1.0, 0, 0, 0]),
+        lin_vel_world=zero3,
+        lin_vel_body=zero3,
+        ang_vel_body=zero3,
+        gravity_body=jnp.array([0, 0, -1.0]),
+        joint_pos=jnp.zeros(2),
+        joint_vel=jnp.zeros(2),
+        default_joint_pos=jnp.zeros(2),
+        command=jnp.asarray(command, jnp.float32),
+        action=jnp.zeros(2),
+        prev_action=jnp.zeros(2),
+        foot_contact=jnp.zeros(2, bool),
+        params={},
+        extras={},
     )
 
 
@@ -111,6 +122,12 @@ def test_unknown_term_is_a_user_error():
 def test_go2_policy_layout_is_the_seven_spec_terms(go2_task):
     names = [t.name for t in go2_task.cfg.obs.groups["policy"]]
     assert names == [
-        "base_lin_vel", "base_ang_vel", "projected_gravity", "commands", "joint_pos_rel", "joint_vel", "last_action",
+        "base_lin_vel",
+        "base_ang_vel",
+        "projected_gravity",
+        "commands",
+        "joint_pos_rel",
+        "joint_vel",
+        "last_action",
     ]
     assert math.isclose(go2_task.cfg.obs.groups["policy"][5].scale, 0.05)

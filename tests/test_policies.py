@@ -7,8 +7,6 @@ import torch
 
 from legged_mjx.errors import UserError
 from legged_mjx.policies import load_policy
-from legged_mjx.tasks import train_config
-from legged_mjx.training import Runner
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "fixtures", "isaac_go2_velocity")
 
@@ -25,23 +23,13 @@ def test_isaac_fixture_torchscript_and_onnx_agree_on_a_batch():
 
 
 @pytest.fixture(scope="module")
-def trained(go2_env, tmp_path_factory):
-    """A 5.x checkpoint with a non-trivial observation normaliser, and its TorchScript export."""
-    folder = tmp_path_factory.mktemp("policy")
-    go2_env.reset()
-    train = train_config("go2")
-    train["num_steps_per_env"] = 4
-    train["actor"]["obs_normalization"] = True
-    runner = Runner(go2_env, train, log_dir=None, device="cpu")
-    runner.learn(1)
-    runner.save(str(folder / "model_1.pt"))
-    runner.export_policy_to_jit(str(folder), "policy.pt")
-    return folder
+def trained(tiny_run):
+    return tiny_run
 
 
 def test_rsl_rl_5_checkpoint_matches_its_torchscript_export(trained):
     from_checkpoint = load_policy(str(trained / "model_1.pt"))
-    exported = load_policy(str(trained / "policy.pt"))
+    exported = load_policy(str(trained / "exported" / "policy.pt"))
     assert from_checkpoint.kind == "rsl_rl" and exported.kind == "torchscript"
     obs = 3.0 * torch.randn(5, 50, generator=torch.Generator().manual_seed(1))
     torch.testing.assert_close(from_checkpoint(obs), exported(obs), rtol=1e-5, atol=1e-5)

@@ -34,9 +34,28 @@ def run_main(*args) -> int:
 @needs_fixture
 def test_ci_sized_run_writes_a_passing_report(tmp_path):
     out = tmp_path / "report"
-    code = run_main("--policy", POLICY, "--config", DEPLOY, "--num_envs", "16", "--duration", "1.5", "--settle", "0.5",
-                    "--sweep", "forward=0.5", "turning=0.5", "zero", "--perturb", "push=0.5", "--push_interval", "0.5",
-                    "--out", str(out))
+    code = run_main(
+        "--policy",
+        POLICY,
+        "--config",
+        DEPLOY,
+        "--num_envs",
+        "16",
+        "--duration",
+        "1.5",
+        "--settle",
+        "0.5",
+        "--sweep",
+        "forward=0.5",
+        "turning=0.5",
+        "zero",
+        "--perturb",
+        "push=0.5",
+        "--push_interval",
+        "0.5",
+        "--out",
+        str(out),
+    )
     assert code == 0
     assert sorted(os.listdir(out)) == ["conventions.yaml", "falls.png", "report.json", "summary.md", "tracking.png"]
     report = json.loads((out / "report.json").read_text())
@@ -49,8 +68,25 @@ def test_ci_sized_run_writes_a_passing_report(tmp_path):
 
     # The written conventions are a profile: fed back (with the ONNX export), native MuJoCo agrees.
     again = tmp_path / "again"
-    assert run_main("--policy", os.path.join(FIXTURE, "policy.onnx"), "--config", str(out / "conventions.yaml"),
-                    "--backend", "mujoco", "--num_envs", "12", "--duration", "1.5", "--settle", "0.5", "--out", str(again)) == 0
+    assert (
+        run_main(
+            "--policy",
+            os.path.join(FIXTURE, "policy.onnx"),
+            "--config",
+            str(out / "conventions.yaml"),
+            "--backend",
+            "mujoco",
+            "--num_envs",
+            "12",
+            "--duration",
+            "1.5",
+            "--settle",
+            "0.5",
+            "--out",
+            str(again),
+        )
+        == 0
+    )
     native = json.loads((again / "report.json").read_text())
     assert native["source"]["kind"] == "profile" and native["policy"]["kind"] == "onnx"
 
@@ -63,8 +99,10 @@ def fake_run(folder, task="go2"):
         pickle.dump(configs, handle)
     generator = torch.Generator().manual_seed(0)
     actor = {
-        "mlp.0.weight": 0.01 * torch.randn(32, 50, generator=generator), "mlp.0.bias": torch.zeros(32),
-        "mlp.2.weight": 0.01 * torch.randn(12, 32, generator=generator), "mlp.2.bias": torch.zeros(12),
+        "mlp.0.weight": 0.01 * torch.randn(32, 50, generator=generator),
+        "mlp.0.bias": torch.zeros(32),
+        "mlp.2.weight": 0.01 * torch.randn(12, 32, generator=generator),
+        "mlp.2.bias": torch.zeros(12),
     }
     torch.save({"actor_state_dict": actor, "iter": 1}, folder / "model_1.pt")
     return str(folder / "model_1.pt")
@@ -78,9 +116,25 @@ def test_isaac_env_yaml_runs_end_to_end_with_the_dc_motor_law(tmp_path):
     torch.nn.init.zeros_(silent.bias)
     torch.jit.script(silent).save(str(tmp_path / "policy.pt"))
     out = tmp_path / "report"
-    code = run_main("--policy", str(tmp_path / "policy.pt"), "--config", ENV_YAML, "--backend", "mujoco",
-                    "--sweep", "forward=0.5", "zero", "--num_envs", "2", "--duration", "1.5", "--settle", "0.5",
-                    "--out", str(out))
+    code = run_main(
+        "--policy",
+        str(tmp_path / "policy.pt"),
+        "--config",
+        ENV_YAML,
+        "--backend",
+        "mujoco",
+        "--sweep",
+        "forward=0.5",
+        "zero",
+        "--num_envs",
+        "2",
+        "--duration",
+        "1.5",
+        "--settle",
+        "0.5",
+        "--out",
+        str(out),
+    )
     assert code == 1
     report = json.loads((out / "report.json").read_text())
     assert report["source"]["kind"] == "isaac_env_yaml" and report["conventions"]["actuator"]["law"] == "dc_motor"
@@ -91,8 +145,20 @@ def test_isaac_env_yaml_runs_end_to_end_with_the_dc_motor_law(tmp_path):
 def test_project_checkpoint_runs_with_its_saved_config(tmp_path):
     checkpoint = fake_run(tmp_path / "run")
     out = tmp_path / "report"
-    code = run_main("--checkpoint", checkpoint, "--backend", "mujoco", "--num_envs", "12", "--duration", "1.0",
-                    "--settle", "0.5", "--out", str(out))
+    code = run_main(
+        "--checkpoint",
+        checkpoint,
+        "--backend",
+        "mujoco",
+        "--num_envs",
+        "12",
+        "--duration",
+        "1.0",
+        "--settle",
+        "0.5",
+        "--out",
+        str(out),
+    )
     assert code in (0, 1)  # a nearly silent policy: it stands, so forward rows fail their ratio checks
     report = json.loads((out / "report.json").read_text())
     assert report["source"]["kind"] == "checkpoint" and report["policy"]["obs_dim"] == 50
@@ -111,7 +177,10 @@ def test_project_checkpoint_runs_with_its_saved_config(tmp_path):
         (["--checkpoint", "model_1.pt", "--policy", POLICY], "give --checkpoint alone"),
         (["--checkpoint", "/tmp/nowhere/model_1.pt"], "no cfgs.pkl beside"),
         (["--policy", POLICY, "--config", DEPLOY, "--sweep", "sideways=1"], "unknown item 'sideways=1'"),
-        (["--policy", POLICY, "--config", DEPLOY, "--num_envs", "4"], "num_envs 4 < 12 sweep rows x 1 perturbation sets"),
+        (
+            ["--policy", POLICY, "--config", DEPLOY, "--num_envs", "4"],
+            "num_envs 4 < 12 sweep rows x 1 perturbation sets",
+        ),
         (["--policy", POLICY, "--config", DEPLOY, "--perturb", "wind=3"], "--perturb: bad item 'wind=3'"),
         (["--policy", POLICY, "--config", DEPLOY, "--threshold", "speed=1"], "--threshold: bad item 'speed=1'"),
         (["--policy", POLICY, "--config", DEPLOY, "--duration", "1", "--settle", "2"], "need 0 <= settle"),
@@ -180,7 +249,9 @@ print(frames, image.format, image.n_frames, image.size)
 
 def test_video_renders_where_egl_works():
     env = {**os.environ, "MUJOCO_GL": "egl", "PYTHONPATH": ROOT}
-    result = subprocess.run([sys.executable, "-c", RENDER], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", RENDER], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     if result.returncode == 3:
         assert "--video needs an OpenGL context and MUJOCO_GL=egl gave none" in result.stdout
         pytest.skip("no EGL here: " + result.stdout.strip())

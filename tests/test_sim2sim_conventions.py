@@ -69,7 +69,13 @@ def test_isaac_env_yaml_regex_defaults_dc_motor_and_null_scales():
     assert conv.actuator == "dc_motor"
     assert conv.dc_motor == {"saturation_effort": 23.5, "velocity_limit": 30.0, "effort_limit": 23.5}
     assert [t.name for t in conv.observations] == [
-        "base_lin_vel", "base_ang_vel", "projected_gravity", "velocity_commands", "joint_pos_rel", "joint_vel_rel", "last_action",
+        "base_lin_vel",
+        "base_ang_vel",
+        "projected_gravity",
+        "velocity_commands",
+        "joint_pos_rel",
+        "joint_vel_rel",
+        "last_action",
     ]  # height_scan: null is skipped
     assert all(t.scale == 1.0 and t.clip is None and t.history_length == 1 for t in conv.observations)
     assert conv.command_ranges["lin_vel_y"] == [-1.0, 1.0]  # read through !!python/tuple
@@ -80,7 +86,10 @@ def test_isaac_env_yaml_history_scale_clip_and_per_joint_regex_values():
     data = load_yaml(ENV_YAML)
     policy = data["observations"]["policy"]
     policy["base_ang_vel"].update(scale=0.25, clip=[-100.0, 100.0], history_length=3)
-    data["scene"]["robot"]["actuators"]["base_legs"]["stiffness"] = {".*_hip_joint": 20.0, ".*_(thigh|calf)_joint": 30.0}
+    data["scene"]["robot"]["actuators"]["base_legs"]["stiffness"] = {
+        ".*_hip_joint": 20.0,
+        ".*_(thigh|calf)_joint": 30.0,
+    }
     conv = from_isaac_env_yaml(data, "env.yaml")
     ang = conv.observations[1]
     assert (ang.name, ang.scale, ang.clip, ang.history_length) == ("base_ang_vel", 0.25, 100.0, 3)
@@ -105,7 +114,13 @@ def test_profile_round_trip(tmp_path, path):
 def test_profile_accepts_convention_names_regex_values_and_default_offset():
     data = to_profile(read_conventions(ENV_YAML)[1])
     data["joint_names"] = "isaac"
-    data["default_joint_pos"] = {".*L_hip_joint": 0.1, ".*R_hip_joint": -0.1, "F._thigh_joint": 0.8, "R._thigh_joint": 1.0, ".*_calf_joint": -1.5}
+    data["default_joint_pos"] = {
+        ".*L_hip_joint": 0.1,
+        ".*R_hip_joint": -0.1,
+        "F._thigh_joint": 0.8,
+        "R._thigh_joint": 1.0,
+        ".*_calf_joint": -1.5,
+    }
     data["action"]["offset"] = "default"
     data["actuator"]["kp"] = 25
     conv = from_profile(data, "profile.yaml")
@@ -144,7 +159,11 @@ def test_missing_isaac_facts_are_named():
 
 def test_unsupported_or_inconsistent_facts_are_user_errors():
     data = load_yaml(ENV_YAML)
-    data["observations"]["policy"]["height_scan"] = {"func": "isaaclab.envs.mdp.observations:height_scan", "scale": None, "clip": None}
+    data["observations"]["policy"]["height_scan"] = {
+        "func": "isaaclab.envs.mdp.observations:height_scan",
+        "scale": None,
+        "clip": None,
+    }
     with pytest.raises(UserError, match="'height_scan' has no MuJoCo counterpart"):
         from_isaac_env_yaml(data, "env.yaml")
     data = load_yaml(ENV_YAML)

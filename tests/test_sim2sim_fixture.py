@@ -60,12 +60,17 @@ def test_mjx_and_native_mujoco_agree_with_perturbations(fixture_source):
     for ours, theirs in zip(native_run.cells, mjx_run.cells):
         a, b = ours["summary"], theirs["summary"]
         for axis in ("vx", "vy", "wz"):
-            assert a["tracking"][axis]["achieved"] == pytest.approx(b["tracking"][axis]["achieved"], abs=0.03), (ours, axis)
+            assert a["tracking"][axis]["achieved"] == pytest.approx(b["tracking"][axis]["achieved"], abs=0.03), (
+                ours,
+                axis,
+            )
         assert a["torque_abs_Nm"] == pytest.approx(b["torque_abs_Nm"], rel=0.05)
         assert a["fall_rate"] == b["fall_rate"] == 0.0
         if theirs["set"] > 0:  # every perturbation changes what happens
             reference = nominal[theirs["row"]]
-            changed = [abs(b[k] - reference[k]) / reference[k] > 0.02 for k in ("torque_abs_Nm", "power_W", "foot_slip_mps")]
+            changed = [
+                abs(b[k] - reference[k]) / reference[k] > 0.02 for k in ("torque_abs_Nm", "power_W", "foot_slip_mps")
+            ]
             assert any(changed), mjx_run.layout.perturbations[theirs["set"]].name
 
 
@@ -77,9 +82,16 @@ def test_wrong_conventions_fail_the_report(fixture_source, mistake):
     if mistake == "swapped joint order":  # the policy's Isaac order read as the MJCF's
         conv = dataclasses.replace(conv, joint_names=go2_joint_names("mjcf"))
     else:
-        conv = dataclasses.replace(conv, observations=[dataclasses.replace(t, scale=1.0) if t.name == "base_ang_vel" else t for t in conv.observations])
+        conv = dataclasses.replace(
+            conv,
+            observations=[
+                dataclasses.replace(t, scale=1.0) if t.name == "base_ang_vel" else t for t in conv.observations
+            ],
+        )
     wrong = Source(fixture_source.policy, to_task_cfg(conv), "profile", "wrong.yaml", to_profile(conv))
-    evaluation, checks = run(wrong, ["forward=0.5", "turning=0.5"], num_envs=3, duration_s=4.0, settle_s=1.0, backend="mujoco")
+    evaluation, checks = run(
+        wrong, ["forward=0.5", "turning=0.5"], num_envs=3, duration_s=4.0, settle_s=1.0, backend="mujoco"
+    )
     failed = verdict(checks)["failed"]
     assert failed
     if mistake == "swapped joint order":

@@ -34,10 +34,17 @@ def test_default_sweep_rows():
 def test_sweep_flags_rows_outside_training_range_and_rejects_bad_items():
     rows = build_sweep(["forward=0.5,1.5", "lateral=0.6"], RANGES, seed=0)
     assert [(r.name, r.in_range) for r in rows] == [
-        ("forward +0.5", True), ("forward +1.5", False), ("lateral +0.6", False), ("lateral -0.6", False),
+        ("forward +0.5", True),
+        ("forward +1.5", False),
+        ("lateral +0.6", False),
+        ("lateral -0.6", False),
     ]
-    for bad, message in [(["sideways=1"], "unknown item"), (["forward=-1"], "positive"), (["random=x"], "positive count"),
-                         (["zero", "zero"], "duplicate")]:
+    for bad, message in [
+        (["sideways=1"], "unknown item"),
+        (["forward=-1"], "positive"),
+        (["random=x"], "positive count"),
+        (["zero", "zero"], "duplicate"),
+    ]:
         with pytest.raises(UserError, match=message):
             build_sweep(bad, RANGES, seed=0)
     with pytest.raises(UserError, match="no training range for ang_vel_z"):
@@ -63,8 +70,10 @@ def test_perturbation_sets_and_layout():
 
 def test_task_commands_fill_extra_slots_with_the_middle_of_their_range():
     rows = build_sweep(["forward=0.5"], RANGES, seed=0)
-    command = CommandCfg(names=["lin_vel_x", "lin_vel_y", "ang_vel_z", "height", "jump"],
-                         ranges={**RANGES, "height": [0.2, 0.4], "jump": [0.0, 0.0]})
+    command = CommandCfg(
+        names=["lin_vel_x", "lin_vel_y", "ang_vel_z", "height", "jump"],
+        ranges={**RANGES, "height": [0.2, 0.4], "jump": [0.0, 0.0]},
+    )
     np.testing.assert_allclose(Layout(rows, [NOMINAL], 2).task_commands(command), [[0.5, 0, 0, 0.3, 0]] * 2, rtol=1e-6)
 
 
@@ -78,8 +87,16 @@ def test_push_schedule():
 
 
 def record(n, vx, fell=None, **extra):
-    base = {k: np.zeros(n) for k in ("vy", "wz", "torque_abs", "torque_peak", "power", "slip", "contacts", "action_rate", "limit_hits")}
-    return {**base, "vx": np.asarray(vx, float), "fell": np.zeros(n, bool) if fell is None else np.asarray(fell), **extra}
+    base = {
+        k: np.zeros(n)
+        for k in ("vy", "wz", "torque_abs", "torque_peak", "power", "slip", "contacts", "action_rate", "limit_hits")
+    }
+    return {
+        **base,
+        "vx": np.asarray(vx, float),
+        "fell": np.zeros(n, bool) if fell is None else np.asarray(fell),
+        **extra,
+    }
 
 
 def test_metrics_count_after_settling_and_until_the_first_fall():
@@ -113,19 +130,33 @@ def test_checks_fail_on_falls_poor_tracking_and_missing_samples():
 
     good = summary(0.0, 0.9, 0.1)
     evaluation = SimpleNamespace(
-        layout=layout, overall=good, sets=[good, summary(0.1, 0.9, 0.1)],
+        layout=layout,
+        overall=good,
+        sets=[good, summary(0.1, 0.9, 0.1)],
         cells=[{"row": r, "set": s, "summary": good} for s in range(2) for r in range(3)],
     )
     checks = run_checks(evaluation, Thresholds())
     assert verdict(checks) == {"passed": True, "failed": []}
     assert [c["name"] for c in checks] == [
-        "fall rate (nominal)", "vx ratio, forward +0.5", "wz ratio, turning +0.5", "wz ratio, turning -0.5",
-        "vx RMSE (nominal)", "vy RMSE (nominal)", "wz RMSE (nominal)", "fall rate (push=1.0)",
+        "fall rate (nominal)",
+        "vx ratio, forward +0.5",
+        "wz ratio, turning +0.5",
+        "wz ratio, turning -0.5",
+        "vx RMSE (nominal)",
+        "vy RMSE (nominal)",
+        "wz RMSE (nominal)",
+        "fall rate (push=1.0)",
     ]
     evaluation.cells[1] = {"row": 1, "set": 0, "summary": summary(0.0, 0.2, 0.1)}  # turning +0.5 tracks 20%
     evaluation.overall = summary(0.5, None, None)  # half fell, nobody lasted past the settle time
     failed = verdict(run_checks(evaluation, Thresholds()))["failed"]
-    assert failed == ["fall rate (nominal)", "wz ratio, turning +0.5", "vx RMSE (nominal)", "vy RMSE (nominal)", "wz RMSE (nominal)"]
+    assert failed == [
+        "fall rate (nominal)",
+        "wz ratio, turning +0.5",
+        "vx RMSE (nominal)",
+        "vy RMSE (nominal)",
+        "wz RMSE (nominal)",
+    ]
     assert parse_thresholds(["max_fall_rate=0.2"]).max_fall_rate == 0.2
     with pytest.raises(UserError, match="known: max_fall_rate"):
         parse_thresholds(["fall=1"])

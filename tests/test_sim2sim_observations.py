@@ -79,7 +79,10 @@ def test_fixture_observation_equals_hand_built_vector(task):
 
 
 def test_history_is_stacked_per_term_oldest_first(task, fixture_conventions):
-    terms = [dataclasses.replace(t, history_length={"base_ang_vel": 3, "projected_gravity": 2}.get(t.name, 1)) for t in fixture_conventions.observations]
+    terms = [
+        dataclasses.replace(t, history_length={"base_ang_vel": 3, "projected_gravity": 2}.get(t.name, 1))
+        for t in fixture_conventions.observations
+    ]
     layout = ObsCfg(groups={"policy": terms})
     qpos, qvel, _ = known_qpos_qvel(task)
     snaps, history = [], None
@@ -120,12 +123,17 @@ def test_native_snapshot_and_measurements_match_mjx(task):
     reference = task.snapshot(data, command, action, prev, NOMINAL)
     contact = foot_contact(task, native)
     assert contact.any()
-    snap = native_snapshot(task, jnp.asarray(native.qpos), jnp.asarray(native.qvel), contact, command, action, prev, NOMINAL)
+    snap = native_snapshot(
+        task, jnp.asarray(native.qpos), jnp.asarray(native.qvel), contact, command, action, prev, NOMINAL
+    )
     for field in dataclasses.fields(reference):
         if field.name in ("params", "extras"):
             continue
         np.testing.assert_allclose(
-            np.asarray(getattr(snap, field.name)), np.asarray(getattr(reference, field.name)), rtol=1e-4, atol=1e-5,
+            np.asarray(getattr(snap, field.name)),
+            np.asarray(getattr(reference, field.name)),
+            rtol=1e-4,
+            atol=1e-5,
             err_msg=field.name,
         )
     physics = PhysicsArrays(*(jnp.asarray(getattr(native, f)) for f in PhysicsArrays._fields))
@@ -143,7 +151,9 @@ def test_measurements_by_hand(task):
     mujoco.mj_forward(task.mj_model, native)
     contact = foot_contact(task, native)
     action, prev = jnp.full(12, 0.5), jnp.full(12, 0.2)
-    snap = native_snapshot(task, jnp.asarray(native.qpos), jnp.asarray(native.qvel), contact, jnp.zeros(3), action, prev, NOMINAL)
+    snap = native_snapshot(
+        task, jnp.asarray(native.qpos), jnp.asarray(native.qvel), contact, jnp.zeros(3), action, prev, NOMINAL
+    )
     physics = PhysicsArrays(*(jnp.asarray(getattr(native, f)) for f in PhysicsArrays._fields))
     m = {name: float(value) for name, value in measure(task, snap, physics).items()}
     assert m["vx"] == pytest.approx(snap.lin_vel_body[0]) and m["contacts"] == contact.sum() > 0
@@ -155,7 +165,9 @@ def test_measurements_by_hand(task):
 
 def test_dc_motor_law_with_gain_scaling():
     """Isaac Lab's DCMotor (synthetic env.yaml: kp 25, kd 0.5, 23.5 N m, 30 rad/s) under a gain scale."""
-    conv = read_conventions(os.path.join(os.path.dirname(__file__), "fixtures", "sim2sim", "isaac_go2_flat_env.yaml"))[1]
+    conv = read_conventions(os.path.join(os.path.dirname(__file__), "fixtures", "sim2sim", "isaac_go2_flat_env.yaml"))[
+        1
+    ]
     task = EvalGo2Task(evaluation_config(to_task_cfg(conv), 45.0), fall_height=0.15)
     q, qd = jnp.zeros(12), jnp.zeros(12)
 

@@ -59,13 +59,22 @@ def test_tensorboard_has_every_reward_term(first_run):
     _, run = first_run
     tags = set(EventAccumulator(run).Reload().Tags()["scalars"])
     assert {"Loss/value", "Perf/total_fps", "Train/mean_reward", "Train/mean_episode_length"} <= tags
-    for term in ("tracking_lin_vel", "tracking_ang_vel", "lin_vel_z", "base_height", "action_rate", "similar_to_default"):
+    for term in (
+        "tracking_lin_vel",
+        "tracking_ang_vel",
+        "lin_vel_z",
+        "base_height",
+        "action_rate",
+        "similar_to_default",
+    ):
         assert f"Episode_Reward/{term}" in tags
 
 
 def test_resume_continues_iteration_count(first_run):
     logs, first = first_run
-    result = train("--num_envs", "8", "--max_iterations", "2", "--log_root", str(logs), "--exp_name", "smoke", "--resume")
+    result = train(
+        "--num_envs", "8", "--max_iterations", "2", "--log_root", str(logs), "--exp_name", "smoke", "--resume"
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "resumed from" in result.stdout and "model_1.pt at iteration 1" in result.stdout
     runs = sorted(glob.glob(str(logs / "smoke" / "*")))
@@ -74,8 +83,21 @@ def test_resume_continues_iteration_count(first_run):
 
 
 def test_ctrl_c_saves_a_checkpoint(tmp_path):
-    command = [sys.executable, "-u", os.path.join(ROOT, "train_ppo.py"), "--device", "cpu", "--num_envs", "8",
-               "--max_iterations", "100000", "--log_root", str(tmp_path), "--exp_name", "interrupt"]
+    command = [
+        sys.executable,
+        "-u",
+        os.path.join(ROOT, "train_ppo.py"),
+        "--device",
+        "cpu",
+        "--num_envs",
+        "8",
+        "--max_iterations",
+        "100000",
+        "--log_root",
+        str(tmp_path),
+        "--exp_name",
+        "interrupt",
+    ]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     seen = []
     for line in process.stdout:
@@ -97,8 +119,11 @@ def test_ctrl_c_saves_a_checkpoint(tmp_path):
         (["--xml-path", "/nonexistent/go2.xml"], "model file not found: /nonexistent/go2.xml"),
         (["--checkpoint", "/nonexistent/model_5.pt"], "no cfgs.pkl beside"),
         (["--set", "env.actio_scale=0.2"], "unknown config key 'env.actio_scale'"),
-        pytest.param(["--device", "cuda:0"], "torch sees no CUDA GPU", marks=pytest.mark.skipif(
-            torch.cuda.is_available(), reason="this machine has CUDA")),
+        pytest.param(
+            ["--device", "cuda:0"],
+            "torch sees no CUDA GPU",
+            marks=pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA"),
+        ),
     ],
 )
 def test_bad_input_exits_non_zero_with_one_line(args, message, tmp_path):

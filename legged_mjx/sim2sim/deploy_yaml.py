@@ -33,7 +33,7 @@ def policy_joint_names(joint_ids_map, source: str) -> list:
 def _action_term(actions, source: str) -> dict:
     if not isinstance(actions, dict) or len(actions) != 1:
         raise UserError(f"{source}: actions must hold exactly one joint-position action term")
-    (name, term), = actions.items()
+    ((name, term),) = actions.items()
     where = f"{source} actions.{name}"
     facts = require(term, {"scale": "action scale", "offset": "action offset, rad", "clip": "action clip"}, where)
     if term.get("joint_names", [".*"]) != [".*"]:

@@ -164,7 +164,7 @@ def from_isaac_env_yaml(data: dict, source: str) -> Conventions:
     asset_names = go2_joint_names("isaac")
     if not isinstance(facts["actions"], dict) or len(facts["actions"]) != 1:
         raise UserError(f"{source}: actions must hold exactly one joint-position action term")
-    (action_name, action), = facts["actions"].items()
+    ((action_name, action),) = facts["actions"].items()
     action_where = f"{source} actions.{action_name}"
     action = action if isinstance(action, dict) else {}
     keys = {
@@ -178,7 +178,8 @@ def from_isaac_env_yaml(data: dict, source: str) -> Conventions:
     names = _action_joint_order(action, asset_names, action_where)
     if names != asset_names:
         raise UserError(
-            f"{action_where}: the action must drive all 12 joints in articulation order (observations use it), got {names}"
+            f"{action_where}: the action must drive all 12 joints in articulation order (observations use it),"
+            f" got {names}"
         )
     default = per_joint(facts["scene.robot.init_state.joint_pos"], names, "init_state.joint_pos", source)
     if action["use_default_offset"]:

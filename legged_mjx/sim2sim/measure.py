@@ -16,9 +16,7 @@ def foot_velocities_world(task, data) -> jnp.ndarray:
     """(F, 3) world-frame velocity of each foot sphere's centre, m/s: v = v_c + w x (p - c)."""
     bodies = task.mj_model.geom_bodyid[task.foot_geoms]
     roots = task.mj_model.body_rootid[bodies]
-    return jnp.stack(
-        [point_velocity(data, b, r, data.geom_xpos[g]) for g, b, r in zip(task.foot_geoms, bodies, roots)]
-    )
+    return jnp.stack([point_velocity(data, b, r, data.geom_xpos[g]) for g, b, r in zip(task.foot_geoms, bodies, roots)])
 
 
 def measure(task, snap, data) -> dict:

@@ -56,7 +56,6 @@ def build_perturbations(specs: list) -> list:
     return sets
 
 
-
 class PushSchedule:
     """World-frame base-velocity changes (N, 3): at control steps k * interval_steps (k >= 1), env i
     gets push_speed[i] * (cos theta, sin theta, 0) with theta uniform in [0, 2 pi), seeded."""

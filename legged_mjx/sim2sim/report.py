@@ -110,11 +110,13 @@ def summary_markdown(report: dict) -> str:
     lines = [
         f"# sim2sim: {'PASS' if report['verdict']['passed'] else 'FAIL'}",
         "",
-        f"- policy: `{report['policy']['path']}` ({report['policy']['kind']}, sha256 {report['policy']['sha256'][:12]})",
+        f"- policy: `{report['policy']['path']}` ({report['policy']['kind']},"
+        f" sha256 {report['policy']['sha256'][:12]})",
         f"- conventions: `{report['source']['path']}` ({report['source']['kind']})",
         f"- backend {s['backend']} on {s['device']}, {s['num_envs']} environments, {s['duration_s']:g} s each"
         f" (control dt {s['control_dt_s']:g} s), metrics after {s['settle_s']:g} s; seed {s['seed']}",
-        f"- machine: {report['machine']['cpu']} ({report['machine']['cpu_count']} cores), wall time {report['wall_time_s']} s",
+        f"- machine: {report['machine']['cpu']} ({report['machine']['cpu_count']} cores),"
+        f" wall time {report['wall_time_s']} s",
         f"- command: `{report['command']}`",
         "",
         "## Checks",
@@ -125,8 +127,8 @@ def summary_markdown(report: dict) -> str:
         "",
         "## Sweep (nominal)",
         "",
-        "| row | command vx, vy, wz | in range | fall rate | time to fall s | achieved vx, vy, wz | ratio | RMSE vx, vy, wz"
-        " | torque N m | power W | foot slip m/s | action rate | limit hits |",
+        "| row | command vx, vy, wz | in range | fall rate | time to fall s | achieved vx, vy, wz | ratio"
+        " | RMSE vx, vy, wz | torque N m | power W | foot slip m/s | action rate | limit hits |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in report["rows"]:

@@ -55,5 +55,7 @@ def render_video(model: mujoco.MjModel, qpos: np.ndarray, target, dt: float, str
     finally:
         renderer.close()
     period_ms = int(1000 * dt * stride)
-    frames[0].save(target, format="WEBP", save_all=True, append_images=frames[1:], duration=period_ms, loop=0, quality=70)
+    frames[0].save(
+        target, format="WEBP", save_all=True, append_images=frames[1:], duration=period_ms, loop=0, quality=70
+    )
     return len(frames)

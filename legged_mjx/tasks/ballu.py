@@ -68,11 +68,15 @@ class BalluEnvCfg(EnvCfg):
 def ballu_config(imu: bool = False) -> TaskCfg:
     command_names = ["lin_vel_x", "lin_vel_y"] + (["ang_vel_z"] if imu else [])
     ranges = {"lin_vel_x": [0.1, 0.4], "lin_vel_y": [0.0, 0.0], "ang_vel_z": [0.0, 0.0]}
-    policy = [ObsTerm("commands"), ObsTerm("tibia_imu")] if imu else [
-        ObsTerm("commands"),
-        ObsTerm("joint_pos"),
-        ObsTerm("joint_vel"),
-    ]
+    policy = (
+        [ObsTerm("commands"), ObsTerm("tibia_imu")]
+        if imu
+        else [
+            ObsTerm("commands"),
+            ObsTerm("joint_pos"),
+            ObsTerm("joint_vel"),
+        ]
+    )
     privileged = [
         ObsTerm("base_pos"),
         ObsTerm("base_quat"),
@@ -141,7 +145,9 @@ class BalluTask(LocomotionTask):
             ids = [mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_SENSOR, n) for n in TIBIA_IMU_SENSORS]
             if min(ids) < 0:
                 raise UserError(f"tibia IMU sensors missing from the model: need {', '.join(TIBIA_IMU_SENSORS)}")
-            self.imu_slices = np.concatenate([np.arange(model.sensor_adr[i], model.sensor_adr[i] + model.sensor_dim[i]) for i in ids])
+            self.imu_slices = np.concatenate(
+                [np.arange(model.sensor_adr[i], model.sensor_adr[i] + model.sensor_dim[i]) for i in ids]
+            )
         else:
             model.opt.disableflags |= mujoco.mjtDisableBit.mjDSBL_SENSOR  # no sensor work in the step
 

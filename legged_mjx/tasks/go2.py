@@ -100,7 +100,8 @@ class Go2Task(LocomotionTask):
         self.num_actions = len(env.joint_names)
         self.actuators = motor_actuators(self.mj_model, env.joint_names)
         self.kp, self.kd, self.action_scale = (
-            np.broadcast_to(np.asarray(value, np.float32), (self.num_actions,)) for value in (env.kp, env.kd, env.action_scale)
+            np.broadcast_to(np.asarray(value, np.float32), (self.num_actions,))
+            for value in (env.kp, env.kd, env.action_scale)
         )
         offset = env.action_offset or env.default_joint_pos
         missing = [n for n in env.joint_names if n not in offset]
