@@ -204,6 +204,9 @@ class LocomotionTask(abc.ABC):
         return summary
 
     def step(self, state: State, action: jax.Array) -> State:
+        """One control step (see the module docstring). The returned state carries this step's
+        reward, terminated/truncated, finished-episode statistics and final (pre-reset) state, and
+        is already the next episode's first state where the episode ended."""
         env = self.cfg.env
         action_was_finite = jnp.isfinite(action).all()
         action = jnp.where(action_was_finite, jnp.clip(action, -env.action_clip, env.action_clip), 0.0)
