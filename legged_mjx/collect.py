@@ -116,10 +116,8 @@ class Recorder:
     """Gathers one step's transition from the device arrays of the states before and after it."""
 
     def __init__(self, task):
-        env = task.cfg.env
-        self.latency = env.action_latency
-        # the task's own clip -> targets; with latency the applied action is the previous (clipped) one
-        self._targets = jax.jit(jax.vmap(lambda a: task.action_targets(jnp.clip(a, -env.action_clip, env.action_clip))))
+        # the task's own action handling (clip, NaN -> 0, latency): the targets the step applied
+        self._targets = jax.jit(jax.vmap(lambda action, last: task.apply_action(action, last)[1]))
 
     def __call__(self, before, after, action: jax.Array, mean: jax.Array) -> tuple:
         """(transition {key: (N, ...)}, episode_step (N,) before the step, termination flags
@@ -128,7 +126,7 @@ class Recorder:
         fields.update(
             action=action,
             action_mean=mean,
-            joint_targets=self._targets(before.last_action if self.latency else action),
+            joint_targets=self._targets(action, before.last_action),
             reward=after.reward,
             terminated=after.terminated,
             truncated=after.truncated,

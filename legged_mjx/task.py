@@ -203,15 +203,21 @@ class LocomotionTask(abc.ABC):
         summary["Episode_Termination/time_out"] = jnp.asarray(time_out, jnp.float32)
         return summary
 
+    def apply_action(self, action: jax.Array, last_action: jax.Array) -> tuple:
+        """(clipped action, actuator targets, action was finite): NaN/inf actions become zeros; with
+        latency the targets come from `last_action` (the previous clipped action)."""
+        clip = self.cfg.env.action_clip
+        finite = jnp.isfinite(action).all()
+        action = jnp.where(finite, jnp.clip(action, -clip, clip), 0.0)
+        targets = self.action_targets(last_action if self.cfg.env.action_latency else action)
+        return action, targets, finite
+
     def step(self, state: State, action: jax.Array) -> State:
         """One control step (see the module docstring). The returned state carries this step's
         reward, terminated/truncated, finished-episode statistics and final (pre-reset) state, and
         is already the next episode's first state where the episode ended."""
         env = self.cfg.env
-        action_was_finite = jnp.isfinite(action).all()
-        action = jnp.where(action_was_finite, jnp.clip(action, -env.action_clip, env.action_clip), 0.0)
-        applied = state.last_action if env.action_latency else action
-        targets = self.action_targets(applied)
+        action, targets, action_was_finite = self.apply_action(action, state.last_action)
         data = simulate(
             self.physics_model(state.params),
             state.data,

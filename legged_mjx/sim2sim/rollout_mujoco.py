@@ -63,7 +63,7 @@ class MujocoBackend:
         self.last_action = np.zeros((layout.num_envs, task.num_actions), np.float32)
         self._snapshot = jax.jit(jax.vmap(partial(native_snapshot, task)))
         self._observe = jax.jit(jax.vmap(partial(observe, task.cfg.obs)))
-        self._targets = jax.jit(jax.vmap(task.action_targets))
+        self._apply_action = jax.jit(jax.vmap(task.apply_action))
         self._torque = jax.jit(jax.vmap(task.joint_torque))
         self._measure = jax.jit(jax.vmap(lambda snap, phys: {**measure(task, snap, phys), "fell": task.fell(snap)}))
         snap = self._snapshot(*self._state()[:3], self.command, self.last_action, self.last_action, self.scales)
@@ -76,10 +76,8 @@ class MujocoBackend:
         """Clip (non-finite rows -> 0), optional one-step latency, pushes, `decimation` substeps of
         the actuator law and mj_step, then observations and measurements (as the MJX step does)."""
         env = self.task.cfg.env
-        action = actions.detach().cpu().numpy().astype(np.float32)
-        finite = np.isfinite(action).all(axis=1, keepdims=True)
-        action = np.where(finite, np.clip(action, -env.action_clip, env.action_clip), 0.0).astype(np.float32)
-        targets = self._targets(self.last_action if env.action_latency else action)
+        action, targets, _ = self._apply_action(actions.detach().cpu().numpy(), self.last_action)
+        action = np.asarray(action)
         live = np.flatnonzero(self.alive)
         for i in live:
             self.datas[i].qvel[0:3] += push_world[i]
