@@ -21,7 +21,8 @@ import legged_mjx  # noqa: F401  (before jax and torch)
 
 import torch
 
-from env_wrapper import MjxVecEnv
+from env_wrapper import LeggedVecEnv
+from legged_mjx.backends import add_backend_arguments, resolve_backend
 from legged_mjx.collect import Actor, Committer, check_resumable, collect, dataset_attrs, policy_std, segment_seed
 from legged_mjx.config import load_sections
 from legged_mjx.dataset import COMPRESSION
@@ -44,6 +45,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--num_envs", type=int, default=1024, help="parallel environments (at most num_episodes are used)"
     )
     parser.add_argument("--device", default="cuda:0", help="cuda:N or cpu (no silent fall back)")
+    add_backend_arguments(parser)
     parser.add_argument("--out", default=None, help="dataset path (default data/<task>_demos.h5)")
     sampling = parser.add_mutually_exclusive_group()
     sampling.add_argument(
@@ -143,8 +145,9 @@ def main(argv=None) -> None:
     if args.command:
         fix_commands(cfg, args.command)
     task = make_task(task_name, cfg)
+    backend = resolve_backend(args.backend, args.device)
     policy, actor = make_actor(args, train)
-    attrs = dataset_attrs(task_name, task, train, policy, actor, args.seed, args.compression)
+    attrs = dataset_attrs(task_name, task, train, policy, actor, args.seed, args.compression, backend)
     obs_dim = sum(term["size"] for term in attrs["obs_layout"]["policy"])
     if (policy.obs_dim, policy.action_dim) != (obs_dim, task.num_actions):
         raise UserError(
@@ -160,10 +163,10 @@ def main(argv=None) -> None:
 
     seed = segment_seed(args.seed, len(segments))
     actor.generator.manual_seed(seed)
-    env = MjxVecEnv(task, num_envs=min(args.num_envs, remaining), device=args.device, seed=seed)
+    env = LeggedVecEnv(task, min(args.num_envs, remaining), args.device, seed, backend, args.threads)
     committer = Committer(out, attrs, segments, args.commit_every, attrs["compression"])
     print(
-        f"[collect] {task_name}: {remaining} episodes with {env.num_envs} envs on {args.device} "
+        f"[collect] {task_name}: {remaining} episodes with {env.num_envs} envs on {args.device}, backend {backend} "
         f"({attrs['sampling']} {policy.kind} policy) -> {out}" + (f" (has {existing})" if existing else "")
     )
     try:

@@ -1,4 +1,4 @@
-"""The rsl_rl VecEnv over an MJX task: the only place where JAX meets torch.
+"""The rsl_rl VecEnv over a batched task: the only place where JAX meets torch.
 
 Tensors cross through DLPack in both directions without copies (CPU and CUDA): actions are read
 by JAX in place, and observations, rewards and dones are torch views of the JAX buffers of the
@@ -14,33 +14,12 @@ import torch
 from rsl_rl.env import VecEnv
 from tensordict import TensorDict
 
+from legged_mjx.backends import resolve_backend
 from legged_mjx.batch import BatchedEnv
 from legged_mjx.config import to_dict
+from legged_mjx.devices import jax_device_for
 from legged_mjx.errors import UserError
 from legged_mjx.tasks import make_task
-
-
-def jax_device_for(device: str | torch.device) -> jax.Device:
-    """The JAX device that shares memory with a torch device ("cpu", "cuda:1", ...)."""
-    device = torch.device(device)
-    if device.type == "cpu":
-        return jax.devices("cpu")[0]
-    if device.type != "cuda":
-        raise UserError(f"unsupported device '{device}' (use cpu or cuda:N)")
-    if not torch.cuda.is_available():
-        raise UserError(
-            f"device '{device}' requested but torch sees no CUDA GPU (install a CUDA build or use --device cpu)"
-        )
-    try:
-        gpus = jax.devices("cuda")
-    except RuntimeError:
-        raise UserError(
-            f"device '{device}' requested but JAX has no CUDA backend (pip install 'jax[cuda12]')"
-        ) from None
-    index = device.index or 0
-    if index >= len(gpus):
-        raise UserError(f"device '{device}' does not exist: JAX sees {len(gpus)} GPU(s)")
-    return gpus[index]
 
 
 def to_torch(array: jax.Array) -> torch.Tensor:
@@ -48,15 +27,21 @@ def to_torch(array: jax.Array) -> torch.Tensor:
     return torch.from_dlpack(array)
 
 
-class MjxVecEnv(VecEnv):
-    """rsl_rl VecEnv over a LocomotionTask batched on the JAX device matching `device`."""
+class LeggedVecEnv(VecEnv):
+    """rsl_rl VecEnv over a LocomotionTask batched on the JAX device matching `device`, its physics
+    stepped by `backend` ("auto": native MuJoCo on a CPU, MJX on CUDA; see legged_mjx/backends)."""
 
-    def __init__(self, task, num_envs: int, device: str = "cpu", seed: int = 0):
+    def __init__(
+        self, task, num_envs: int, device: str = "cpu", seed: int = 0, backend: str = "auto", threads: int | None = None
+    ):
         if num_envs < 1:
             raise UserError(f"num_envs must be >= 1, got {num_envs}")
         self.task = task
         self.device = torch.device(device)
-        self.batch = BatchedEnv(task, num_envs, seed=seed, device=jax_device_for(self.device))
+        self.backend = resolve_backend(backend, str(self.device))
+        self.batch = BatchedEnv(
+            task, num_envs, seed=seed, device=jax_device_for(self.device), backend=self.backend, threads=threads
+        )
         self.num_envs = num_envs
         self.num_actions = task.num_actions
         self.max_episode_length = task.max_episode_length
@@ -124,6 +109,16 @@ class MjxVecEnv(VecEnv):
             )
 
 
-def make_env(task: str = "go2", num_envs: int = 1, device: str = "cpu", seed: int = 0, cfg=None, **overrides):
-    """An rsl_rl VecEnv of `num_envs` copies of `task`; overrides set config fields by name."""
-    return MjxVecEnv(make_task(task, cfg, **overrides), num_envs=num_envs, device=device, seed=seed)
+def make_env(
+    task: str = "go2",
+    num_envs: int = 1,
+    device: str = "cpu",
+    seed: int = 0,
+    cfg=None,
+    backend: str = "auto",
+    threads: int | None = None,
+    **overrides,
+):
+    """An rsl_rl VecEnv of `num_envs` copies of `task` on `backend` (auto, mjx, mujoco; `threads`:
+    the native backend's thread count, default all cores); overrides set config fields by name."""
+    return LeggedVecEnv(make_task(task, cfg, **overrides), num_envs, device, seed, backend, threads)

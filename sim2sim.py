@@ -27,7 +27,8 @@ import legged_mjx  # noqa: E402, F401  (before jax)
 
 from legged_mjx.files import atomic_write  # noqa: E402
 from legged_mjx.errors import UserError, exit_on_user_error  # noqa: E402
-from legged_mjx.sim2sim.evaluate import BACKENDS, EvalSettings, evaluate  # noqa: E402
+from legged_mjx.backends import add_backend_arguments, resolve_backend  # noqa: E402
+from legged_mjx.sim2sim.evaluate import EvalSettings, evaluate  # noqa: E402
 from legged_mjx.sim2sim.perturbations import build_perturbations  # noqa: E402
 from legged_mjx.sim2sim.report import build_report, write_report  # noqa: E402
 from legged_mjx.sim2sim.sources import from_checkpoint, from_policy_file  # noqa: E402
@@ -45,8 +46,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     run.add_argument("--num_envs", type=int, default=256)
     run.add_argument("--duration", type=float, default=20.0, help="simulated seconds per environment")
     run.add_argument("--settle", type=float, default=2.0, help="seconds before metrics count")
-    run.add_argument("--backend", default="mjx", choices=BACKENDS, help="mjx (batched) or mujoco (native, CPU)")
-    run.add_argument("--device", default="cpu", help="cpu or cuda:N (MJX backend and the policy)")
+    run.add_argument("--device", default="cpu", help="cpu or cuda:N (the policy and, with mjx, the physics)")
+    add_backend_arguments(run)
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--sweep", nargs="+", default=DEFAULT_SWEEP, metavar="ITEM", help=" ".join(DEFAULT_SWEEP))
     run.add_argument(
@@ -83,20 +84,22 @@ def main(argv=None) -> int:
         duration_s=args.duration,
         settle_s=args.settle,
         seed=args.seed,
-        backend=args.backend,
+        backend=resolve_backend(args.backend, args.device),
         device=args.device,
         push_interval_s=args.push_interval,
         fall_tilt_deg=args.fall_tilt,
         fall_height=args.fall_height,
         init_joint_noise=args.init_noise,
         video_envs=args.video_envs if args.video else 0,
+        threads=args.threads,
     )
     settings.validate()
     if args.video and args.video_envs < 1:
         raise UserError(f"--video_envs must be >= 1 with --video, got {args.video_envs}")
     thresholds = parse_thresholds(args.threshold)
     perturbations = build_perturbations(args.perturb)
-    source = load_source(args, "cpu" if args.backend == "mujoco" else args.device)  # native MuJoCo runs on the CPU
+    print(f"[sim2sim] backend {settings.backend} on {settings.device}")
+    source = load_source(args, args.device)
     rows = build_sweep(args.sweep, source.task_cfg.command.ranges, args.seed)
     if args.video:
         from legged_mjx.model import load_model

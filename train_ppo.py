@@ -25,6 +25,7 @@ import torch
 import yaml
 
 from env_wrapper import make_env
+from legged_mjx.backends import add_backend_arguments
 from legged_mjx.config import apply_overrides, load_sections, parse_value, save_run_configs, to_dict
 from legged_mjx.errors import UserError, exit_on_user_error
 from legged_mjx.tasks import task_config, train_config
@@ -37,6 +38,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--num_envs", type=int, default=4096)
     parser.add_argument("--max_iterations", type=int, default=None, help="default: the task's (go2 10000)")
     parser.add_argument("--device", default="cuda:0", help="cuda:N or cpu (no silent fall back)")
+    add_backend_arguments(parser)
     parser.add_argument("--exp_name", default=None, help="default: <task>-ppo-dynaflow")
     parser.add_argument("--xml-path", dest="xml_path", default=None, help="another MJCF scene of the robot")
     parser.add_argument("--seed", type=int, default=None, help="seeds JAX, torch and numpy (default: the task's)")
@@ -137,12 +139,12 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     task, cfg, train, checkpoint = build_configs(args)
     seed_everything(train["seed"])
-    env = make_env(task, num_envs=args.num_envs, device=args.device, seed=train["seed"], cfg=cfg)
+    env = make_env(task, args.num_envs, args.device, train["seed"], cfg=cfg, backend=args.backend, threads=args.threads)
     log_dir = new_run_dir(args.log_root, args.exp_name or f"{task}-ppo-dynaflow")
-    configs = {"task": task, **to_dict(cfg), "train": train}
+    configs = {"task": task, "backend": env.backend, **to_dict(cfg), "train": train}
     save_run_configs(log_dir, configs)
     print(yaml.safe_dump(configs, sort_keys=False, default_flow_style=None, width=110))
-    print(f"[train_ppo] task {task}, {args.num_envs} envs on {args.device}, logging to {log_dir}")
+    print(f"[train_ppo] task {task}, {args.num_envs} envs on {args.device} ({env.backend}), logging to {log_dir}")
 
     runner = Runner(env, train, log_dir=log_dir, device=args.device)
     runner.add_git_repo_to_log(__file__)

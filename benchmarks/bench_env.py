@@ -1,13 +1,15 @@
-"""Environment control steps per second against the bare MJX physics it wraps, in one run.
+"""Environment control steps per second on each physics backend, against the bare engine, in one run.
 
-For each batch size: the full VecEnv step (torch actions in, DLPack both ways, actuator law,
-observations, rewards, terminations, auto-reset, episode statistics) and the bare physics
-(jit(vmap(decimation x mjx.step)) of the same model with constant controls), interleaved and
-timed on the same machine state after a warm-up (BALLU's step costs more once it has landed: its
-contacts engage the solver). The bare physics starts from the env's state and holds the env's
-last controls and forces (buoyancy included). Prints env/physics cost (target <= 1.25).
+For each batch size and backend: the full VecEnv step (torch actions in, DLPack both ways, actuator
+law every substep, observations, rewards, terminations, auto-reset, episode statistics) and the
+bare engine for the same model and substeps, holding the env's last controls and forces:
+- mjx: jit(vmap(decimation x mjx.step));
+- mujoco: one `mujoco.rollout` call of `decimation` steps on the same persistent thread pool.
+Env and bare engine are interleaved and timed on the same machine state after a warm-up (BALLU's
+step costs more once it has landed). Prints each env/engine cost and, with both backends, the
+native env's speed over the MJX env's (target >= 4 on 2 cores) and over the bare rollout (>= 0.7).
 
-    python benchmarks/bench_env.py --task go2 --device cpu --num_envs 256 1024 4096
+    python benchmarks/bench_env.py --task go2 --device cpu --num_envs 256 1024 4096 --backend mujoco mjx
 """
 
 import argparse
@@ -21,10 +23,14 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import legged_mjx  # noqa: F401,E402  (before jax)
 
 import jax  # noqa: E402
+import mujoco  # noqa: E402
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mujoco import mjx  # noqa: E402
 
 from env_wrapper import make_env  # noqa: E402
+from legged_mjx.backends import BACKENDS  # noqa: E402
+from legged_mjx.backends.mjx import PHYSICS_FIELDS  # noqa: E402
 from legged_mjx.errors import exit_on_user_error  # noqa: E402
 
 
@@ -37,16 +43,17 @@ def time_calls(run_once, sync, steps: int) -> float:
     return (time.perf_counter() - start) / steps
 
 
-def bare_physics(env):
-    """jit(vmap(decimation x mjx.step)) on the env's model from its current physics state
-    (mjx.step keeps applying the ctrl and xfrc_applied stored in the state)."""
-    model, decimation = env.task.mjx_model, env.task.cfg.env.decimation
+def bare_mjx(env):
+    """jit(vmap(decimation x mjx.step)) from the env's physics, holding its last ctrl (and no forces)."""
+    backend, decimation = env.batch.backend, env.task.cfg.env.decimation
+    model = backend.model
 
     def control_step(data):
         return jax.lax.fori_loop(0, decimation, lambda _, d: mjx.step(model, d), data)
 
+    physics = env.state.physics
+    data = [jax.vmap(lambda p: backend.template.replace(**{n: getattr(p, n) for n in PHYSICS_FIELDS}))(physics)]
     step = jax.jit(jax.vmap(control_step))
-    data = [env.state.data]
 
     def run_once():
         data[0] = step(data[0])
@@ -54,11 +61,23 @@ def bare_physics(env):
     return run_once, lambda: jax.block_until_ready(data[0])
 
 
-def env_steps(env, actions):
-    def run_once():
-        env.step(actions)
+def bare_rollout(env):
+    """One mujoco.rollout call of `decimation` steps per control step on the backend's thread pool,
+    from the env's physics, holding its last ctrl."""
+    backend, decimation = env.batch.backend, env.task.cfg.env.decimation
+    p = env.state.physics
+    state = [np.concatenate([p.time[:, None], p.qpos, p.qvel, p.act], axis=1)]
+    control = np.ascontiguousarray(np.repeat(p.ctrl[:, None, :], decimation, axis=1))
 
-    return run_once, lambda: jax.block_until_ready(env.state)
+    def run_once():
+        out, _ = backend.pool.rollout(backend.models, backend.datas, state[0], control, nstep=decimation)
+        state[0] = out[:, -1]
+
+    return run_once, lambda: None
+
+
+def env_steps(env, actions):
+    return (lambda: env.step(actions)), (lambda: jax.block_until_ready(env.state.obs))
 
 
 @exit_on_user_error
@@ -67,31 +86,42 @@ def main():
     parser.add_argument("--task", default="go2")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--num_envs", type=int, nargs="+", default=[256, 1024, 4096])
+    parser.add_argument("--backend", nargs="+", default=["mujoco", "mjx"], choices=BACKENDS[1:])
+    parser.add_argument("--threads", type=int, default=None, help="native backend threads (default: all cores)")
     parser.add_argument("--steps", type=int, default=20, help="control steps per timed loop")
     parser.add_argument("--repeats", type=int, default=3, help="timed loops of each; the best is reported")
     parser.add_argument("--warmup", type=int, default=100, help="untimed env steps first (compile, settle)")
     args = parser.parse_args()
 
     print(f"machine: {platform.node()} {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs")
-    print(f"jax {jax.__version__} on {jax.devices()[0].platform}; torch {torch.__version__}; device {args.device}")
-    print(f"{'num_envs':>8} {'env steps/s':>14} {'physics steps/s':>16} {'env/physics cost':>17}")
+    print(f"jax {jax.__version__} on {jax.devices()[0].platform}; mujoco {mujoco.__version__}; device {args.device}")
+    print(f"{'task':>6} {'backend':>8} {'num_envs':>8} {'env steps/s':>12} {'bare steps/s':>13} {'env/bare cost':>14}")
     for num_envs in args.num_envs:
-        env = make_env(args.task, num_envs=num_envs, device=args.device, seed=0)
-        generator = torch.Generator(device=args.device).manual_seed(0)
-        actions = 0.3 * torch.randn(num_envs, env.num_actions, device=args.device, generator=generator)
-        env_run = env_steps(env, actions)
-        time_calls(*env_run, args.warmup)  # compile, then reach the steady state (landed, walking)
-        physics_run = bare_physics(env)  # starts from the env's state, holding its last controls and forces
-        time_calls(*physics_run, 1)  # compile
-        env_time = physics_time = float("inf")
-        for _ in range(args.repeats):  # interleaved: both see the same machine load and episode phase
-            env_time = min(env_time, time_calls(*env_run, args.steps))
-            physics_time = min(physics_time, time_calls(*physics_run, args.steps))
-        print(
-            f"{num_envs:>8} {num_envs / env_time:>14,.0f} {num_envs / physics_time:>16,.0f} "
-            f"{env_time / physics_time:>17.2f}"
-        )
-        env.close()
+        rates = {}
+        for backend in args.backend:
+            env = make_env(args.task, num_envs, args.device, seed=0, backend=backend, threads=args.threads)
+            generator = torch.Generator(device=args.device).manual_seed(0)
+            actions = 0.3 * torch.randn(num_envs, env.num_actions, device=args.device, generator=generator)
+            env_run = env_steps(env, actions)
+            time_calls(*env_run, args.warmup)  # compile, then reach the steady state (landed, walking)
+            bare_run = (bare_mjx if backend == "mjx" else bare_rollout)(env)
+            time_calls(*bare_run, 1)  # compile
+            env_time = bare_time = float("inf")
+            for _ in range(args.repeats):  # interleaved: both see the same machine load and episode phase
+                env_time = min(env_time, time_calls(*env_run, args.steps))
+                bare_time = min(bare_time, time_calls(*bare_run, args.steps))
+            rates[backend] = (num_envs / env_time, num_envs / bare_time)
+            print(
+                f"{args.task:>6} {backend:>8} {num_envs:>8} {num_envs / env_time:>12,.0f} "
+                f"{num_envs / bare_time:>13,.0f} {env_time / bare_time:>14.2f}"
+            )
+            env.close()
+        if {"mujoco", "mjx"} <= set(rates):
+            native, bare = rates["mujoco"]
+            print(
+                f"{'':>6} {num_envs} envs: native env / MJX env = {native / rates['mjx'][0]:.2f}; "
+                f"native env / bare rollout = {native / bare:.2f}"
+            )
 
 
 if __name__ == "__main__":

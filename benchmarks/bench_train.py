@@ -1,10 +1,11 @@
-"""Full PPO training iterations: samples/s and where the time goes (env step, policy + storage, update).
+"""Full PPO training iterations on each physics backend: samples/s and where the time goes (env
+step, policy + storage, update), in one run.
 
 Runs rsl_rl's OnPolicyRunner.learn for a few iterations after one warm-up iteration (compile),
 timing env.step and alg.update by wrapping them (each wrapped call ends with a device sync, so the
 split is honest; the total is the plain wall time).
 
-    python benchmarks/bench_train.py --task go2 --device cpu --num_envs 256 --iterations 5
+    python benchmarks/bench_train.py --task go2 --device cpu --num_envs 512 --iterations 5 --backend mujoco mjx
 """
 
 import argparse
@@ -22,6 +23,7 @@ import jax  # noqa: E402
 import torch  # noqa: E402
 
 from env_wrapper import make_env  # noqa: E402
+from legged_mjx.backends import BACKENDS  # noqa: E402
 from legged_mjx.errors import exit_on_user_error  # noqa: E402
 from legged_mjx.tasks import train_config  # noqa: E402
 from legged_mjx.training import Runner  # noqa: E402
@@ -45,9 +47,16 @@ def main():
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--num_envs", type=int, default=256)
     parser.add_argument("--iterations", type=int, default=5)
+    parser.add_argument("--backend", nargs="+", default=["mujoco", "mjx"], choices=BACKENDS[1:])
     args = parser.parse_args()
+    print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs; device {args.device}")
+    for backend in args.backend:
+        measure(args, backend)
 
-    env = make_env(args.task, num_envs=args.num_envs, device=args.device, seed=0)
+
+def measure(args, backend: str) -> None:
+    """Time `args.iterations` training iterations of a fresh runner on `backend`."""
+    env = make_env(args.task, num_envs=args.num_envs, device=args.device, seed=0, backend=backend)
     train = train_config(args.task)
     runner = Runner(env, train, log_dir=None, device=args.device)
     runner.learn(1)  # warm-up: compiles the step
@@ -67,8 +76,10 @@ def main():
     samples = args.iterations * args.num_envs * train["num_steps_per_env"]
     per_iteration = {k: v / args.iterations for k, v in seconds.items()}
     other = total / args.iterations - per_iteration["env"] - per_iteration["update"]
-    print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs; device {args.device}")
-    print(f"task {args.task}, {args.num_envs} envs x {train['num_steps_per_env']} steps, {args.iterations} iterations")
+    print(
+        f"task {args.task}, backend {backend}, {args.num_envs} envs x {train['num_steps_per_env']} steps,"
+        f" {args.iterations} iterations, torch threads {torch.get_num_threads()}"
+    )
     print(f"samples/s (whole iteration): {samples / total:,.0f}")
     print(
         f"per iteration: total {total / args.iterations:.3f} s = env steps {per_iteration['env']:.3f} s"

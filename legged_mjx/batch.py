@@ -1,11 +1,15 @@
-"""A batch of environments on one JAX device: jit(vmap(task.step)) plus episode statistics.
+"""A batch of environments on one JAX device: the task core vmapped around a physics backend,
+plus episode statistics.
 
-Pure JAX, no torch: env_wrapper.py puts the torch face on it.
+With a traceable backend (MJX) the whole control step is one jitted XLA call; with the native
+backend it is jit(begin) -> physics in C threads -> jit(finish). Pure JAX and numpy, no torch:
+env_wrapper.py puts the torch face on it.
 """
 
 import jax
 import jax.numpy as jnp
 
+from legged_mjx.backends import make_backend
 from legged_mjx.state import State, pytree_dataclass
 
 
@@ -58,16 +62,28 @@ class EpisodeStats:
 
 
 class BatchedEnv:
-    """`num_envs` copies of a task on `device`; `step` is one compiled XLA call."""
+    """`num_envs` copies of a task on `device`, stepped by a physics backend (see backends/)."""
 
-    def __init__(self, task, num_envs: int, seed: int = 0, device: jax.Device | None = None, stats_window: int = 100):
+    def __init__(
+        self,
+        task,
+        num_envs: int,
+        seed: int = 0,
+        device: jax.Device | None = None,
+        stats_window: int = 100,
+        backend: str = "mjx",
+        threads: int | None = None,
+    ):
         self.task = task
         self.num_envs = num_envs
         self.seed = seed
         self.device = device or jax.devices()[0]
         self.stats_window = stats_window
+        self.backend = make_backend(backend, task, num_envs, self.device, threads)
         self._reset = jax.jit(jax.vmap(task.reset))
-        self._step = jax.jit(self._batched_step)
+        self._begin = jax.jit(jax.vmap(task.begin_step))
+        self._finish = jax.jit(self._finish_batch)
+        self._fused = jax.jit(self._fused_step)
 
     def reset(self) -> tuple[State, EpisodeStats]:
         """Fresh states for the whole batch (seeded) and empty statistics."""
@@ -76,11 +92,27 @@ class BatchedEnv:
             state = self._reset(keys, jnp.arange(self.num_envs, dtype=jnp.int32))
             stats = EpisodeStats.create(state.finished.keys(), self.stats_window)
         # Committed to the device like every later state, so the step compiles once, not twice.
-        return jax.device_put((state, stats), self.device)
+        return self.commit(state), jax.device_put(stats, self.device)
 
-    def _batched_step(self, state: State, stats: EpisodeStats, actions: jax.Array):
-        state = jax.vmap(self.task.step)(state, actions)
+    def commit(self, state: State) -> State:
+        """A state assembled anywhere, placed on the device, its physics in the backend's storage."""
+        physics = self.backend.adopt(state.physics)
+        return jax.device_put(state, self.device).replace(physics=physics)
+
+    def _finish_batch(self, state: State, stats: EpisodeStats, physics, action, action_was_finite):
+        state = jax.vmap(self.task.finish_step)(state, physics, action, action_was_finite)
         return state, stats.update(state.done, state.finished, state.action_was_finite)
 
+    def _fused_step(self, state: State, stats: EpisodeStats, actions: jax.Array):
+        action, targets, finite = jax.vmap(self.task.begin_step)(actions, state.last_action)
+        physics = self.backend.simulate(state.physics, targets, state.params)
+        return self._finish_batch(state, stats, physics, action, finite)
+
     def step(self, state: State, stats: EpisodeStats, actions: jax.Array) -> tuple[State, EpisodeStats]:
-        return self._step(state, stats, actions)
+        """One control step of every environment (finished ones auto-reset)."""
+        if self.backend.traceable:
+            return self._fused(state, stats, actions)
+        action, targets, finite = self._begin(actions, state.last_action)
+        physics = self.backend.simulate(state.physics, targets, state.params)
+        state, stats = self._finish(state, stats, physics, action, finite)
+        return state.replace(physics=self.backend.merge_resets(physics, state)), stats

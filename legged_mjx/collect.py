@@ -32,7 +32,7 @@ from legged_mjx.errors import UserError
 from legged_mjx.observations import OBS_TERMS
 from legged_mjx.tasks import make_task, task_config
 
-PHYSICS = ("qpos", "qvel", "act", "qacc_warmstart", "time")  # mjx.Data fields carried between steps
+PHYSICS = ("qpos", "qvel", "act", "qacc_warmstart", "time", "sensordata", "ctrl")  # Physics fields
 FLUSH_STEPS = 16  # control steps between host unpacks (collection may overrun its end by this many)
 
 
@@ -88,7 +88,7 @@ class Actor:
 def state_fields(state) -> dict:
     """The recorded part of a (batched) State, by dataset key: the physics state, observations,
     command, latency buffer, per-episode params, PRNG key and observation history."""
-    fields = {f"state/{name}": getattr(state.data, name) for name in PHYSICS}
+    fields = {f"state/{name}": getattr(state.physics, name) for name in PHYSICS}
     fields.update({f"obs/{group}": value for group, value in state.obs.items()})
     fields.update({"command": state.command, "state/last_action": state.last_action, "state/key": state.key})
     fields.update({f"state/params/{name}": value for name, value in state.params.items()})
@@ -99,7 +99,7 @@ def state_fields(state) -> dict:
 def with_fields(state, fields: dict):
     """`state` with the leaves named by `fields` (keys as in state_fields) replaced."""
     return state.replace(
-        data=state.data.replace(**{n: fields[f"state/{n}"] for n in PHYSICS if f"state/{n}" in fields}),
+        physics=state.physics.replace(**{n: fields[f"state/{n}"] for n in PHYSICS if f"state/{n}" in fields}),
         obs={g: fields.get(f"obs/{g}", v) for g, v in state.obs.items()},
         command=fields.get("command", state.command),
         last_action=fields.get("state/last_action", state.last_action),
@@ -117,7 +117,7 @@ class Recorder:
 
     def __init__(self, task):
         # the task's own action handling (clip, NaN -> 0, latency): the targets the step applied
-        self._targets = jax.jit(jax.vmap(lambda action, last: task.apply_action(action, last)[1]))
+        self._targets = jax.jit(jax.vmap(lambda action, last: task.begin_step(action, last)[1]))
 
     def __call__(self, before, after, action: jax.Array, mean: jax.Array) -> tuple:
         """(transition {key: (N, ...)}, episode_step (N,) before the step, termination flags
@@ -134,11 +134,13 @@ class Recorder:
         fields.update({f"reward_terms/{name}": value for name, value in after.reward_terms.items()})
         prefix = "Episode_Termination/"
         reasons = {k[len(prefix) :]: v for k, v in after.finished.items() if k.startswith(prefix)}
-        final = {"final/state/qpos": after.final["qpos"], "final/state/qvel": after.final["qvel"]}
+        physics = after.final["physics"]
+        final = {"final/state/qpos": physics.qpos, "final/state/qvel": physics.qvel}
         final.update({f"final/obs/{group}": value for group, value in after.final["obs"].items()})
         frame = (fields, before.episode_step, reasons, final)
         for value in jax.tree.leaves(frame):
-            value.copy_to_host_async()
+            if isinstance(value, jax.Array):  # the native backend's physics is already on the host
+                value.copy_to_host_async()
         return frame
 
 
@@ -312,7 +314,8 @@ def obs_layout(task) -> dict:
 
     def values(params):
         no_action = jnp.zeros(task.num_actions)
-        snap = task.snapshot(task.reset_data, jnp.zeros(len(task.cfg.command.names)), no_action, no_action, params)
+        command = jnp.zeros(len(task.cfg.command.names))
+        snap = task.snapshot(jax.tree.map(jnp.asarray, task.reset_physics), command, no_action, no_action, params)
         return {name: jnp.atleast_1d(OBS_TERMS[name](snap)) for name in names}
 
     sizes = {name: v.size for name, v in jax.eval_shape(values, task.sample_params(jax.random.PRNGKey(0))).items()}
@@ -326,7 +329,9 @@ def obs_layout(task) -> dict:
     return layout
 
 
-def dataset_attrs(task_name: str, task, train: dict, policy, actor: Actor, seed: int, compression: str) -> dict:
+def dataset_attrs(
+    task_name: str, task, train: dict, policy, actor: Actor, seed: int, compression: str, backend: str
+) -> dict:
     """The attributes of a dataset; IDENTITY_ATTRS among them must match for --resume."""
     env = task.cfg.env
     xml = mujoco.MjSpec.from_file(env.xml_path).to_xml()
@@ -337,6 +342,7 @@ def dataset_attrs(task_name: str, task, train: dict, policy, actor: Actor, seed:
         "format": dataset.FORMAT,
         "format_version": dataset.FORMAT_VERSION,
         "task": task_name,
+        "backend": backend,
         "config": config,
         "config_sha256": hashlib.sha256(
             json.dumps({"task": task_name, **portable}, sort_keys=True).encode()
@@ -373,6 +379,7 @@ def dataset_attrs(task_name: str, task, train: dict, policy, actor: Actor, seed:
 IDENTITY_ATTRS = (
     "format_version",
     "task",
+    "backend",
     "config_sha256",
     "policy_sha256",
     "sampling",
@@ -406,7 +413,8 @@ def task_of(attrs: dict):
 
 
 def replay(trajectories: dataset.Trajectories, episodes, task=None, batch_size: int | None = None, device=None) -> list:
-    """Re-simulate `episodes` from their recorded first states with their recorded actions.
+    """Re-simulate `episodes` from their recorded first states with their recorded actions, on the
+    backend that collected them.
 
     By default each episode runs in its recorded lane (env_id) of a batch of its segment's size:
     the compiled program, and so the result, is the collection's own. With `batch_size`, episodes
@@ -433,7 +441,7 @@ def replay(trajectories: dataset.Trajectories, episodes, task=None, batch_size: 
                 group.append(item)
         placed = [item for item in placed if item not in group]
         if size not in batches:
-            batches[size] = BatchedEnv(task, size, device=device)
+            batches[size] = BatchedEnv(task, size, device=device, backend=trajectories.attrs.get("backend", "mjx"))
         batch = batches[size]
         results.update(_replay_batch(batch, recorder, trajectories, [(e, lane) for e, _, lane in group]))
     return [results[e] for e in episodes]
@@ -448,7 +456,7 @@ def _replay_batch(batch: BatchedEnv, recorder: Recorder, trajectories: dataset.T
         fields[key][lanes] = np.stack([episode[key][0] for episode in episodes])
     env_id = np.array(state.env_id)
     env_id[lanes] = trajectories.meta["env_id"][[e for e, _ in placed]]
-    state = jax.device_put(with_fields(state, fields).replace(env_id=env_id), batch.device)
+    state = batch.commit(with_fields(state, fields).replace(env_id=env_id))
     lengths = [len(episode["action"]) for episode in episodes]
     frames = []
     for t in range(max(lengths)):

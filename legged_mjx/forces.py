@@ -5,7 +5,6 @@ another point p adds the torque (p - com) x F.
 """
 
 import jax.numpy as jnp
-from mujoco import mjx
 
 
 def buoyancy_force(gcr, total_mass: float, gravity: float):
@@ -16,12 +15,6 @@ def buoyancy_force(gcr, total_mass: float, gravity: float):
 def drag_force(velocity, drag_coef):
     """F_d = -sign(v) * c_d * v^2 per axis (N), velocity in m/s."""
     return -jnp.sign(velocity) * drag_coef * jnp.square(velocity)
-
-
-def point_velocity(data: mjx.Data, body_id: int, root_id: int, point):
-    """Linear velocity (world) of a point fixed to a body: v = v_c + w x (p - c), from MuJoCo's cvel."""
-    angular, linear = data.cvel[body_id, :3], data.cvel[body_id, 3:]
-    return linear + jnp.cross(angular, point - data.subtree_com[root_id])
 
 
 def wrench_at_point(force, point, com):

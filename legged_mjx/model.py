@@ -45,6 +45,14 @@ def scale_model(model: mujoco.MjModel, friction: float = 1.0, mass: float = 1.0)
     model.body_inertia[:] *= mass
 
 
+def sensor_adr(model: mujoco.MjModel, names) -> np.ndarray:
+    """Indices into sensordata of the named sensors' values, concatenated in the given order."""
+    ids = _ids(model, mujoco.mjtObj.mjOBJ_SENSOR, names, "sensors")
+    return np.concatenate(
+        [np.arange(model.sensor_adr[i], model.sensor_adr[i] + model.sensor_dim[i]) for i in ids]
+    ).astype(np.int32)
+
+
 def _ids(model: mujoco.MjModel, obj: mujoco.mjtObj, names, what: str) -> np.ndarray:
     ids = [mujoco.mj_name2id(model, obj, name) for name in names]
     missing = [name for name, i in zip(names, ids) if i < 0]
@@ -129,22 +137,3 @@ def motor_actuators(model: mujoco.MjModel, joint_names) -> ActuatorIndex:
     limited = model.actuator_ctrllimited[ids].astype(bool)
     ctrl_max = np.where(limited, np.abs(model.actuator_ctrlrange[ids]).min(axis=1), np.inf)
     return ActuatorIndex(ids=ids, gear=gear, torque_limit=ctrl_max * np.abs(gear))
-
-
-def collision_spheres_of_bodies(model: mujoco.MjModel, body_names) -> np.ndarray:
-    """The one collidable sphere geom on each named body (feet); a UserError if not exactly one."""
-    ids, problems = [], []
-    for name, bid in zip(body_names, body_ids(model, body_names)):
-        spheres = [
-            g
-            for g in range(model.ngeom)
-            if model.geom_bodyid[g] == bid
-            and model.geom_type[g] == mujoco.mjtGeom.mjGEOM_SPHERE
-            and (model.geom_contype[g] or model.geom_conaffinity[g])
-        ]
-        if len(spheres) != 1:
-            problems.append(f"{name} has {len(spheres)}")
-        ids.extend(spheres[:1])
-    if problems:
-        raise UserError("need one collidable foot sphere per foot body: " + "; ".join(problems))
-    return np.asarray(ids, dtype=np.int32)

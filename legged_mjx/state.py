@@ -1,10 +1,10 @@
-"""The pytrees that flow through the jitted step: one environment's State and its Snapshot."""
+"""The pytrees that flow through a control step: the physics state, one environment's State and
+its Snapshot."""
 
 import dataclasses
 from typing import Any
 
 import jax
-from mujoco import mjx
 
 
 def pytree_dataclass(cls):
@@ -12,6 +12,25 @@ def pytree_dataclass(cls):
     cls = dataclasses.dataclass(frozen=True)(cls)
     cls.replace = lambda self, **changes: dataclasses.replace(self, **changes)
     return jax.tree_util.register_dataclass(cls)
+
+
+@pytree_dataclass
+class Physics:
+    """The physics state between control steps, as every backend stores it (MuJoCo's names).
+
+    qpos, qvel, act, time and qacc_warmstart define the next step; sensordata and ctrl are what
+    MuJoCo's last step left: sensors evaluated at the start of that step (before integration, as
+    mj_step does) and the controls it applied. Leaves are float32 JAX arrays on JAX backends and
+    float64 numpy arrays on the native backend (the engine's own precision).
+    """
+
+    qpos: Any  # (nq,)
+    qvel: Any  # (nv,)
+    act: Any  # (na,)
+    time: Any  # () s
+    qacc_warmstart: Any  # (nv,) solver warm start
+    sensordata: Any  # (nsensordata,)
+    ctrl: Any  # (nu,) controls of the last substep
 
 
 @pytree_dataclass
@@ -42,7 +61,7 @@ class Snapshot:
 class State:
     """One environment between control steps (batch it with vmap)."""
 
-    data: mjx.Data
+    physics: Physics
     obs: dict  # group -> (D,) observation vector
     obs_history: dict  # group -> term -> (H, d) for terms with history_length > 1
     reward: jax.Array  # () total reward of the last step
@@ -57,7 +76,7 @@ class State:
     env_id: jax.Array  # () int32 index in the batch (selects a command-table row)
     episode_sums: dict  # reward term -> () weighted sum over the running episode
     finished: dict  # statistics of the episode that ended at the last step (valid where done)
-    final: dict  # where the last step got to before any auto-reset: qpos, qvel, obs {group: (D,)}
+    final: dict  # where the last step got to before any auto-reset: physics (Physics), obs {group: (D,)}
     action_was_finite: jax.Array  # () bool: False if the last action had NaN/inf (it was zeroed)
 
     @property

@@ -1,11 +1,13 @@
-"""The locomotion task core, pure JAX: `reset(key, env_id)` and `step(state, action)` for ONE
-environment. Batching is `jax.vmap`, compilation `jax.jit` (see batch.py).
+"""The locomotion task core, pure JAX and engine-agnostic: `reset(key, env_id)`, `begin_step`,
+`control` and `finish_step` for ONE environment. Batching is `jax.vmap`; a physics backend
+(legged_mjx/backends) advances the physics between `begin_step` and `finish_step`.
 
 A control step: clip the action (NaN/inf rows are zeroed and flagged) -> optional one-step
-latency -> joint targets -> `decimation` physics substeps, each running the robot's actuator law
-and applied forces -> Snapshot -> rewards, terminations -> command resampling -> observations ->
-auto-reset of a finished environment to a fresh episode. Robots (tasks/go2.py, tasks/ballu.py)
-subclass LocomotionTask and fill in the hooks marked "robot hook".
+latency -> joint targets (`begin_step`) -> `decimation` physics substeps, each running the robot's
+`control` hook (actuator law, applied forces) and one engine step (the backend) -> Snapshot ->
+rewards, terminations -> command resampling -> observations -> auto-reset of a finished
+environment to a fresh episode (`finish_step`). Robots (tasks/go2.py, tasks/ballu.py) subclass
+LocomotionTask and fill in the hooks marked "robot hook".
 """
 
 import abc
@@ -14,16 +16,15 @@ from dataclasses import dataclass, field
 
 import jax
 import jax.numpy as jnp
+import mujoco
 import numpy as np
-from mujoco import mjx
 
 from legged_mjx import math as lmath
 from legged_mjx.commands import CommandCfg, check_commands, sample_command
 from legged_mjx.errors import UserError
-from legged_mjx.model import collision_spheres_of_bodies, joint_index, load_model, scale_model
+from legged_mjx.model import joint_index, load_model, scale_model, sensor_adr
 from legged_mjx.observations import ObsCfg, check_layout, observe
-from legged_mjx.physics import simulate
-from legged_mjx.state import Snapshot, State
+from legged_mjx.state import Physics, Snapshot, State
 from rewards import RewardCfg, check_weights, compute_rewards
 
 
@@ -38,7 +39,7 @@ class EnvCfg:
     spawn_height: float = 0.3  # root body height at reset (m)
     joint_names: list = field(default_factory=list)  # observed joints, in observation order
     default_joint_pos: dict = field(default_factory=dict)  # joint name -> rad (reset pose, obs offset)
-    foot_bodies: list = field(default_factory=list)  # bodies whose collision sphere is a foot
+    foot_contact_sensors: list = field(default_factory=list)  # MJCF contact sensors, one per foot (> 0: touching)
     action_clip: float = 100.0  # actions are clipped to +-action_clip
     action_latency: bool = True  # apply the previous step's action (one control step of latency)
     friction_scale: float = 1.0  # multiplies every geom's sliding friction (perturbation studies)
@@ -53,6 +54,23 @@ class TaskCfg:
     obs: ObsCfg
     reward: RewardCfg
     command: CommandCfg
+
+
+def initial_physics(model: mujoco.MjModel, qpos: np.ndarray) -> Physics:
+    """The Physics of `qpos` at rest (float32 numpy), sensors evaluated by MuJoCo's forward pass."""
+    data = mujoco.MjData(model)
+    data.qpos[:] = qpos
+    mujoco.mj_forward(model, data)
+    fields = {
+        "qpos": data.qpos,
+        "qvel": data.qvel,
+        "act": data.act,
+        "time": np.asarray(data.time),
+        "qacc_warmstart": np.zeros(model.nv),
+        "sensordata": data.sensordata,
+        "ctrl": data.ctrl,
+    }
+    return Physics(**{name: np.array(value, np.float32) for name, value in fields.items()})
 
 
 class LocomotionTask(abc.ABC):
@@ -76,16 +94,18 @@ class LocomotionTask(abc.ABC):
         if missing:
             raise UserError(f"default_joint_pos missing for: {', '.join(missing)}")
         self.default_joint_pos = np.asarray([env.default_joint_pos[n] for n in env.joint_names], np.float32)
-        self.foot_geoms = collision_spheres_of_bodies(self.mj_model, env.foot_bodies)
+        self.foot_contact_adr = sensor_adr(self.mj_model, env.foot_contact_sensors)
+        if len(self.foot_contact_adr) != len(env.foot_contact_sensors):
+            raise UserError('foot_contact_sensors must each give one value (MJCF <contact ... data="found"/>)')
         self.setup()
-        self.mjx_model = mjx.put_model(self.mj_model)
         self.dt = env.sim_dt * env.decimation
         self.max_episode_length = int(math.ceil(env.episode_length_s / self.dt - 1e-9))
         self.resample_steps = max(1, int(round(cfg.command.resample_s / self.dt)))
-        self.reset_data = self._initial_data()
-        self._foot_contact_slots = self._contact_slots(self.reset_data)
+        self.reset_physics = initial_physics(self.mj_model, self.initial_qpos())
 
     # ----- robot hooks -------------------------------------------------------------------------
+    applies_body_forces = False  # True if `control` returns Cartesian body forces (xfrc_applied)
+
     def setup(self) -> None:
         """Robot hook: look up robot-specific indices in self.mj_model (may edit it)."""
 
@@ -100,19 +120,18 @@ class LocomotionTask(abc.ABC):
         """Robot hook: per-environment physics parameters, sampled at every reset."""
         return {}
 
-    def physics_model(self, params: dict) -> mjx.Model:
-        """Robot hook: the MJX model one environment simulates (parameters may modify it)."""
-        return self.mjx_model
-
     @abc.abstractmethod
     def action_targets(self, action: jax.Array) -> jax.Array:
         """Robot hook: actuator targets from the (clipped, possibly delayed) action."""
 
     @abc.abstractmethod
-    def control(self, data: mjx.Data, targets: jax.Array, params: dict) -> tuple:
-        """Robot hook: (ctrl, xfrc_applied) for one physics substep at the current state."""
+    def control(self, physics: Physics, targets: jax.Array, params: dict) -> tuple:
+        """Robot hook: (ctrl (nu,), xfrc_applied (nbody, 6) or None) for one physics substep.
 
-    def extras(self, data: mjx.Data, params: dict) -> dict:
+        Every backend calls it before each engine step with that substep's qpos and qvel and the
+        sensordata MuJoCo's previous step left (evaluated at that step's start, one substep old)."""
+
+    def extras(self, physics: Physics, params: dict) -> dict:
         """Robot hook: robot-specific readings for the Snapshot (IMUs, applied forces)."""
         return {}
 
@@ -121,26 +140,9 @@ class LocomotionTask(abc.ABC):
         return {}
 
     # ----- reset and step ----------------------------------------------------------------------
-    def _initial_data(self) -> mjx.Data:
-        data = mjx.make_data(self.mjx_model)
-        data = data.replace(qpos=jnp.asarray(self.initial_qpos(), dtype=data.qpos.dtype))
-        return jax.jit(mjx.forward)(self.mjx_model, data)
-
-    def _contact_slots(self, data: mjx.Data) -> np.ndarray:
-        """(feet, ncon) bool: which of MJX's fixed contact slots belong to each foot."""
-        geoms = np.asarray(data._impl.contact.geom).reshape(-1, 2)
-        return np.stack([(geoms == g).any(axis=1) for g in self.foot_geoms])
-
-    def snapshot(self, data, command, action, prev_action, params) -> Snapshot:
-        """The Snapshot of an MJX state (foot contact: a foot's contact slot penetrates)."""
-        touching = data._impl.contact.dist < 0.0
-        foot_contact = (jnp.asarray(self._foot_contact_slots) & touching).any(axis=1)
-        return self.state_snapshot(
-            data.qpos, data.qvel, foot_contact, command, action, prev_action, params, self.extras(data, params)
-        )
-
-    def state_snapshot(self, qpos, qvel, foot_contact, command, action, prev_action, params, extras) -> Snapshot:
-        """The Snapshot of a physics state given as arrays (shared with the native MuJoCo backend)."""
+    def snapshot(self, physics: Physics, command, action, prev_action, params) -> Snapshot:
+        """What observation, reward and termination terms may read, from one environment's physics."""
+        qpos, qvel = physics.qpos, physics.qvel
         quat = qpos[3:7]
         return Snapshot(
             base_pos_world=qpos[0:3],
@@ -155,9 +157,9 @@ class LocomotionTask(abc.ABC):
             command=command,
             action=action,
             prev_action=prev_action,
-            foot_contact=foot_contact,
+            foot_contact=physics.sensordata[self.foot_contact_adr] > 0,
             params=params,
-            extras=extras,
+            extras=self.extras(physics, params),
         )
 
     def reset(self, key: jax.Array, env_id: jax.Array) -> State:
@@ -166,8 +168,8 @@ class LocomotionTask(abc.ABC):
         params = self.sample_params(key_params)
         command = sample_command(self.cfg.command, key_command, env_id)
         no_action = jnp.zeros(self.num_actions, jnp.float32)
-        data = self.reset_data
-        snap = self.snapshot(data, command, no_action, no_action, params)
+        physics = jax.tree.map(jnp.asarray, self.reset_physics)
+        snap = self.snapshot(physics, command, no_action, no_action, params)
         obs, history = observe(self.cfg.obs, snap)
         zero = jnp.zeros((), jnp.float32)
         no_failures = {name: jnp.zeros((), bool) for name in [*self.failures(snap), "non_finite"]}
@@ -175,7 +177,7 @@ class LocomotionTask(abc.ABC):
             {name: zero for name in self.cfg.reward.weights}, jnp.zeros((), jnp.int32), no_failures, False
         )
         return State(
-            data=data,
+            physics=physics,
             obs=obs,
             obs_history=history,
             reward=zero,
@@ -190,7 +192,7 @@ class LocomotionTask(abc.ABC):
             env_id=env_id,
             episode_sums={name: zero for name in self.cfg.reward.weights},
             finished=finished,
-            final={"qpos": data.qpos, "qvel": data.qvel, "obs": obs},
+            final={"physics": physics, "obs": obs},
             action_was_finite=jnp.ones((), bool),
         )
 
@@ -203,7 +205,7 @@ class LocomotionTask(abc.ABC):
         summary["Episode_Termination/time_out"] = jnp.asarray(time_out, jnp.float32)
         return summary
 
-    def apply_action(self, action: jax.Array, last_action: jax.Array) -> tuple:
+    def begin_step(self, action: jax.Array, last_action: jax.Array) -> tuple:
         """(clipped action, actuator targets, action was finite): NaN/inf actions become zeros; with
         latency the targets come from `last_action` (the previous clipped action)."""
         clip = self.cfg.env.action_clip
@@ -212,21 +214,13 @@ class LocomotionTask(abc.ABC):
         targets = self.action_targets(last_action if self.cfg.env.action_latency else action)
         return action, targets, finite
 
-    def step(self, state: State, action: jax.Array) -> State:
-        """One control step (see the module docstring). The returned state carries this step's
-        reward, terminated/truncated, finished-episode statistics and final (pre-reset) state, and
-        is already the next episode's first state where the episode ended."""
-        env = self.cfg.env
-        action, targets, action_was_finite = self.apply_action(action, state.last_action)
-        data = simulate(
-            self.physics_model(state.params),
-            state.data,
-            lambda d: self.control(d, targets, state.params),
-            env.decimation,
-        )
-
-        snap = self.snapshot(data, state.command, action, state.last_action, state.params)
-        physics_ok = jnp.isfinite(data.qpos).all() & jnp.isfinite(data.qvel).all()
+    def finish_step(self, state: State, physics: Physics, action: jax.Array, action_was_finite) -> State:
+        """The rest of a control step once the backend has simulated it (see the module docstring).
+        The returned state carries this step's reward, terminated/truncated, finished-episode
+        statistics and final (pre-reset) physics, and is already the next episode's first state
+        where the episode ended."""
+        snap = self.snapshot(physics, state.command, action, state.last_action, state.params)
+        physics_ok = jnp.isfinite(physics.qpos).all() & jnp.isfinite(physics.qvel).all()
         reward, terms = compute_rewards(self.cfg.reward, snap, self.dt)
         reward = jnp.where(physics_ok, reward, 0.0)
         terms = {name: jnp.where(physics_ok, value, 0.0) for name, value in terms.items()}
@@ -241,7 +235,7 @@ class LocomotionTask(abc.ABC):
         command = jnp.where(resample, sample_command(self.cfg.command, key_command, state.env_id), state.command)
         obs, history = observe(self.cfg.obs, snap.replace(command=command), state.obs_history)
         running = state.replace(
-            data=data,
+            physics=physics,
             obs=obs,
             obs_history=history,
             episode_step=episode_step,
@@ -259,6 +253,6 @@ class LocomotionTask(abc.ABC):
             terminated=terminated,
             truncated=truncated,
             finished=self._episode_summary(episode_sums, episode_step, failures, truncated),
-            final={"qpos": data.qpos, "qvel": data.qvel, "obs": obs},
+            final={"physics": physics, "obs": obs},
             action_was_finite=action_was_finite,
         )

@@ -1,5 +1,6 @@
 """Shared, session-scoped environments: every distinct jitted program costs a compile, so tests
-reuse a few (one single-env Go2 step, one 16-env Go2 VecEnv, one 8-env BALLU batch)."""
+reuse a few (one single-env Go2 step, one 16-env Go2 VecEnv, one 8-env BALLU batch per backend).
+Most tests run on the native backend (no MJX physics to compile); physics tests run on both."""
 
 import legged_mjx  # noqa: F401  (before jax)
 
@@ -12,6 +13,7 @@ from legged_mjx.batch import BatchedEnv
 from legged_mjx.config import save_run_configs, to_dict
 from legged_mjx.tasks import make_task, task_config, train_config
 from legged_mjx.training import Runner
+from tests.helpers import SingleEnvStep
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +23,7 @@ def go2_task():
 
 @pytest.fixture(scope="session")
 def go2_step(go2_task):
-    return jax.jit(go2_task.step)
+    return SingleEnvStep(go2_task)
 
 
 @pytest.fixture(scope="session")
@@ -35,10 +37,10 @@ def go2_env():
     return make_env("go2", num_envs=16, device="cpu", seed=0)
 
 
-@pytest.fixture(scope="session")
-def ballu_batch():
-    """8 BALLU environments; tests set per-environment params (GCR, spcf, drag) in the state."""
-    return BatchedEnv(make_task("ballu"), num_envs=8, seed=0)
+@pytest.fixture(scope="session", params=["mujoco", "mjx"])
+def ballu_batch(request):
+    """8 BALLU environments on each backend; tests set per-environment params (GCR, spcf, drag)."""
+    return BatchedEnv(make_task("ballu"), num_envs=8, seed=0, backend=request.param)
 
 
 @pytest.fixture(scope="session")

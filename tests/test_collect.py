@@ -18,7 +18,7 @@ import pytest
 import torch
 
 import collect_trajectories
-from env_wrapper import MjxVecEnv
+from env_wrapper import LeggedVecEnv
 from legged_mjx import dataset
 from legged_mjx.collect import (
     Actor,
@@ -71,10 +71,12 @@ def test_schema_shapes_dtypes_index_and_attributes(stochastic):
         "reward": (None, np.float32),
         "terminated": (None, np.bool_),
         "truncated": (None, np.bool_),
-        "state/qpos": (19, np.float32),
-        "state/qvel": (18, np.float32),
-        "state/qacc_warmstart": (18, np.float32),
-        "state/time": (None, np.float32),
+        "state/qpos": (19, np.float64),  # the native backend's (the CPU default) own precision
+        "state/qvel": (18, np.float64),
+        "state/qacc_warmstart": (18, np.float64),
+        "state/time": (None, np.float64),
+        "state/sensordata": (16, np.float64),
+        "state/ctrl": (12, np.float64),
         "state/last_action": (12, np.float32),
         "state/key": (2, np.uint32),
     }
@@ -407,11 +409,11 @@ def test_loading_something_else_is_a_user_error(tmp_path):
 def test_ballu_records_per_episode_params_and_replays_bitwise(tmp_path):
     """BALLU: no action latency, a 2-D command, and a GCR drawn per episode that replay must restore."""
     task = make_task("ballu", GCR_range=[0.7, 0.95], episode_length_s=0.2)
-    env = MjxVecEnv(task, num_envs=8, device="cpu", seed=3)
+    env = LeggedVecEnv(task, num_envs=8, device="cpu", seed=3)
     policy = Policy(lambda obs: torch.sin(3.0 * obs[:, 2:4]), 16, 2, "test", "sine", "0" * 64)
     actor = Actor(policy, action_noise=0.5, seed=3)
     out = tmp_path / "ballu.h5"
-    committer = Committer(str(out), dataset_attrs("ballu", task, {}, policy, actor, 3, "gzip"))
+    committer = Committer(str(out), dataset_attrs("ballu", task, {}, policy, actor, 3, "gzip", env.backend))
     assert collect(env, actor, 12, committer, progress=False) == 12
     traj = load_trajectories(str(out))
     assert traj.data["command"].shape[1] == 2 and traj.data["state/last_action"].shape[1] == 2

@@ -24,9 +24,9 @@ def test_stands_for_two_seconds_with_zero_actions(go2_task, go2_step, go2_reset)
     for _ in range(int(2.0 / go2_task.dt)):
         state = go2_step(state, zeros(go2_task))
         assert not bool(state.terminated)
-        heights.append(float(state.data.qpos[2]))
+        heights.append(float(state.physics.qpos[2]))
     assert 0.22 <= min(heights) and max(heights) <= 0.40
-    roll, pitch = roll_pitch(state.data.qpos[3:7])
+    roll, pitch = roll_pitch(state.physics.qpos[3:7])
     assert abs(math.degrees(roll)) < 5 and abs(math.degrees(pitch)) < 5
 
 
@@ -36,7 +36,7 @@ def test_default_spawn_height_settles_calmly(go2_task, go2_step, go2_reset):
     state, worst = go2_reset(), 0.0
     for _ in range(50):
         state = go2_step(state, zeros(go2_task))
-        worst = max(worst, *(abs(math.degrees(float(a))) for a in roll_pitch(state.data.qpos[3:7])))
+        worst = max(worst, *(abs(math.degrees(float(a))) for a in roll_pitch(state.physics.qpos[3:7])))
     assert worst < 5.0
 
 
@@ -46,23 +46,23 @@ def test_orientation_termination_threshold(go2_task, go2_reset, degrees, fails):
     for axis in (1, 2):  # roll about x, then pitch about y
         half = math.radians(degrees) / 2
         quat = jnp.zeros(4).at[0].set(math.cos(half)).at[axis].set(math.sin(half))
-        data = state.data.replace(qpos=state.data.qpos.at[3:7].set(quat))
-        snap = go2_task.snapshot(data, state.command, zeros(go2_task), zeros(go2_task), state.params)
+        physics = state.physics.replace(qpos=state.physics.qpos.at[3:7].set(quat))
+        snap = go2_task.snapshot(physics, state.command, zeros(go2_task), zeros(go2_task), state.params)
         assert bool(go2_task.failures(snap)["orientation"]) is fails
 
 
 def test_tilted_beyond_limit_terminates_and_resets(go2_task, go2_step, go2_reset):
     state = go2_reset()
-    qpos = state.data.qpos.at[3:7].set(roll_quat(11.0)).at[2].set(0.36)  # feet clear of the floor
-    state = go2_step(state.replace(data=state.data.replace(qpos=qpos)), zeros(go2_task))
+    qpos = state.physics.qpos.at[3:7].set(roll_quat(11.0)).at[2].set(0.36)  # feet clear of the floor
+    state = go2_step(state.replace(physics=state.physics.replace(qpos=qpos)), zeros(go2_task))
     assert bool(state.terminated) and not bool(state.truncated)
     assert float(state.finished["Episode_Termination/orientation"]) == 1.0
     assert int(state.episode_step) == 0
-    assert np.allclose(state.data.qpos, go2_task.reset_data.qpos)
+    assert np.allclose(state.physics.qpos, go2_task.reset_physics.qpos)
 
     state = go2_reset()
-    qpos = state.data.qpos.at[3:7].set(roll_quat(9.0)).at[2].set(0.36)
-    state = go2_step(state.replace(data=state.data.replace(qpos=qpos)), zeros(go2_task))
+    qpos = state.physics.qpos.at[3:7].set(roll_quat(9.0)).at[2].set(0.36)
+    state = go2_step(state.replace(physics=state.physics.replace(qpos=qpos)), zeros(go2_task))
     assert not bool(state.terminated)
 
 
@@ -75,7 +75,7 @@ def test_time_out_is_a_truncation_then_auto_reset(go2_task, go2_step, go2_reset)
     assert float(state.finished["Episode/length_s"]) == pytest.approx(20.0)
     # The returned state is already the next episode's first.
     assert int(state.episode_step) == 0
-    assert np.allclose(state.data.qpos, go2_task.reset_data.qpos) and np.allclose(state.data.qvel, 0)
+    assert np.allclose(state.physics.qpos, go2_task.reset_physics.qpos) and np.allclose(state.physics.qvel, 0)
     assert np.allclose(state.last_action, 0)
     assert all(float(v) == 0.0 for v in state.episode_sums.values())
     assert go2_task.max_episode_length == 1000
@@ -83,13 +83,13 @@ def test_time_out_is_a_truncation_then_auto_reset(go2_task, go2_step, go2_reset)
 
 def test_non_finite_physics_terminates_resets_and_never_leaks_nan(go2_task, go2_step, go2_reset):
     state = go2_reset()
-    state = state.replace(data=state.data.replace(qvel=state.data.qvel.at[7].set(jnp.nan)))
+    state = state.replace(physics=state.physics.replace(qvel=state.physics.qvel.at[7].set(jnp.nan)))
     state = go2_step(state, zeros(go2_task))
     assert bool(state.terminated)
     assert float(state.finished["Episode_Termination/non_finite"]) == 1.0
     assert float(state.reward) == 0.0
     assert all(bool(jnp.isfinite(v).all()) for v in state.obs.values())
-    assert bool(jnp.isfinite(state.data.qpos).all())
+    assert bool(jnp.isfinite(state.physics.qpos).all())
 
 
 def test_one_step_action_latency(go2_task, go2_step, go2_reset):
@@ -98,11 +98,11 @@ def test_one_step_action_latency(go2_task, go2_step, go2_reset):
     state = go2_reset()
     big = jnp.full(12, 2.0)
     with_action, without = go2_step(state, big), go2_step(state, zeros(go2_task))
-    assert np.allclose(with_action.data.qpos, without.data.qpos)
+    assert np.allclose(with_action.physics.qpos, without.physics.qpos)
     assert np.allclose(with_action.last_action, big)
     moved = go2_step(with_action, zeros(go2_task))
     held = go2_step(without, zeros(go2_task))
-    assert not np.allclose(moved.data.qpos, held.data.qpos)
+    assert not np.allclose(moved.physics.qpos, held.physics.qpos)
 
 
 def test_actions_are_clipped_and_non_finite_actions_zeroed(go2_task, go2_step, go2_reset):

@@ -17,12 +17,12 @@ def known_state(task, reset_state):
     rng = np.random.default_rng(3)
     quat = np.zeros(4)
     mujoco.mju_euler2Quat(quat, np.radians([8.0, 0.0, 30.0]), "XYZ")
-    qpos = np.asarray(reset_state.data.qpos).copy()
+    qpos = np.asarray(reset_state.physics.qpos).copy()
     qpos[3:7] = quat
     qpos[7:] += rng.uniform(-0.2, 0.2, 12)
     qvel = rng.uniform(-1.0, 1.0, 18)
-    data = reset_state.data.replace(qpos=jnp.asarray(qpos, jnp.float32), qvel=jnp.asarray(qvel, jnp.float32))
-    return data, qpos, qvel, quat
+    physics = reset_state.physics.replace(qpos=jnp.asarray(qpos, jnp.float32), qvel=jnp.asarray(qvel, jnp.float32))
+    return physics, qpos, qvel, quat
 
 
 def test_go2_policy_observation_equals_hand_built_vector(go2_task, go2_reset):
@@ -75,11 +75,11 @@ def test_foot_contact_flags(go2_task, go2_step, go2_reset):
     state = go2_reset()
     for _ in range(25):
         state = go2_step(state, jnp.zeros(12))
-    snap = go2_task.snapshot(state.data, state.command, jnp.zeros(12), jnp.zeros(12), state.params)
+    snap = go2_task.snapshot(state.physics, state.command, jnp.zeros(12), jnp.zeros(12), state.params)
     assert np.asarray(snap.foot_contact).all()
-    lifted = state.replace(data=state.data.replace(qpos=state.data.qpos.at[2].add(0.2)))
+    lifted = state.replace(physics=state.physics.replace(qpos=state.physics.qpos.at[2].add(0.2)))
     lifted = go2_step(lifted, jnp.zeros(12))
-    snap = go2_task.snapshot(lifted.data, lifted.command, jnp.zeros(12), jnp.zeros(12), lifted.params)
+    snap = go2_task.snapshot(lifted.physics, lifted.command, jnp.zeros(12), jnp.zeros(12), lifted.params)
     assert not np.asarray(snap.foot_contact).any()
 
 

@@ -60,13 +60,13 @@ def test_ci_sized_run_writes_a_passing_report(tmp_path):
     assert sorted(os.listdir(out)) == ["conventions.yaml", "falls.png", "report.json", "summary.md", "tracking.png"]
     report = json.loads((out / "report.json").read_text())
     assert report["verdict"] == {"passed": True, "failed": []}
-    assert report["settings"]["backend"] == "mjx" and report["policy"]["kind"] == "torchscript"
+    assert report["settings"]["backend"] == "mujoco" and report["policy"]["kind"] == "torchscript"  # auto on a CPU
     assert {r["perturbation"] for r in report["rows"]} == {"nominal", "push=0.5"} and len(report["rows"]) == 2 * 4
     assert report["overall"]["samples"] > 0 and report["machine"]["cpu_count"] >= 1
     assert "| forward +0.5 |" in (out / "summary.md").read_text()
     assert (out / "tracking.png").read_bytes()[:4] == b"\x89PNG"
 
-    # The written conventions are a profile: fed back (with the ONNX export), native MuJoCo agrees.
+    # The written conventions are a profile: fed back (with the ONNX export), MJX agrees.
     again = tmp_path / "again"
     assert (
         run_main(
@@ -75,7 +75,7 @@ def test_ci_sized_run_writes_a_passing_report(tmp_path):
             "--config",
             str(out / "conventions.yaml"),
             "--backend",
-            "mujoco",
+            "mjx",
             "--num_envs",
             "12",
             "--duration",
@@ -87,8 +87,9 @@ def test_ci_sized_run_writes_a_passing_report(tmp_path):
         )
         == 0
     )
-    native = json.loads((again / "report.json").read_text())
-    assert native["source"]["kind"] == "profile" and native["policy"]["kind"] == "onnx"
+    fed_back = json.loads((again / "report.json").read_text())
+    assert fed_back["source"]["kind"] == "profile" and fed_back["policy"]["kind"] == "onnx"
+    assert fed_back["settings"]["backend"] == "mjx"
 
 
 def fake_run(folder, task="go2"):

@@ -1,5 +1,6 @@
 """sim2sim observations and measurements: the fixture's policy vector against a hand-built one
-(order, scales, clip, history), and the native-MuJoCo snapshot/measurements against MJX's."""
+(order, scales, clip, history), the sensors measurements read (native MuJoCo against MJX), and
+measurements by hand."""
 
 import dataclasses
 import os
@@ -16,8 +17,9 @@ from legged_mjx.observations import ObsCfg, observe
 from legged_mjx.sim2sim.conventions import to_task_cfg
 from legged_mjx.sim2sim.eval_task import SCALES, EvalGo2Task, evaluation_config
 from legged_mjx.sim2sim.measure import LIMIT_MARGIN, measure
-from legged_mjx.sim2sim.rollout_mujoco import PhysicsArrays, foot_contact, native_snapshot
 from legged_mjx.sim2sim.sources import read_conventions
+from legged_mjx.state import Physics
+from tests.helpers import host_data
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "fixtures", "isaac_go2_velocity")
 pytestmark = pytest.mark.skipif(not os.path.isdir(FIXTURE), reason="shared fixtures not present")
@@ -49,12 +51,19 @@ def known_qpos_qvel(task):
     return qpos, qvel, quat
 
 
+def physics_of(data) -> Physics:
+    """The Physics of a MuJoCo MjData (float32 JAX arrays, no warm start)."""
+    fields = {name: getattr(data, name) for name in ("qpos", "qvel", "act", "time", "sensordata", "ctrl")}
+    fields["qacc_warmstart"] = np.zeros(data.qvel.size)
+    return Physics(**{k: jnp.asarray(v, jnp.float32) for k, v in fields.items()})
+
+
 def test_fixture_observation_equals_hand_built_vector(task):
     qpos, qvel, quat = known_qpos_qvel(task)
-    data = task.reset_data.replace(qpos=jnp.asarray(qpos, jnp.float32), qvel=jnp.asarray(qvel, jnp.float32))
+    physics = physics_of(host_data(task.mj_model, qpos, qvel))
     command = jnp.array([0.7, -0.2, 0.4])
     action = jnp.linspace(-1.5, 1.5, 12)
-    obs, _ = observe(task.cfg.obs, task.snapshot(data, command, action, jnp.zeros(12), NOMINAL))
+    obs, _ = observe(task.cfg.obs, task.snapshot(physics, command, action, jnp.zeros(12), NOMINAL))
 
     rot = np.zeros(9)
     mujoco.mju_quat2Mat(rot, quat)
@@ -91,8 +100,8 @@ def test_history_is_stacked_per_term_oldest_first(task, fixture_conventions):
         qvel_k[3:6] = [k + 1.0, 10.0 * (k + 1), -(k + 1.0)]
         qpos_k = qpos.copy()
         qpos_k[3:7] = [np.cos(0.1 * k), np.sin(0.1 * k), 0.0, 0.0]  # rolled by 0.2 k rad
-        data = task.reset_data.replace(qpos=jnp.asarray(qpos_k, jnp.float32), qvel=jnp.asarray(qvel_k, jnp.float32))
-        snaps.append(task.snapshot(data, jnp.zeros(3), jnp.zeros(12), jnp.zeros(12), NOMINAL))
+        physics = physics_of(host_data(task.mj_model, qpos_k, qvel_k))
+        snaps.append(task.snapshot(physics, jnp.zeros(3), jnp.zeros(12), jnp.zeros(12), NOMINAL))
         obs, history = observe(layout, snaps[-1], history)
     vector = np.asarray(obs["policy"])
     assert vector.shape == (45 + 2 * 3 + 1 * 3,)
@@ -103,64 +112,54 @@ def test_history_is_stacked_per_term_oldest_first(task, fixture_conventions):
     np.testing.assert_allclose(vector[15:18], 0.0)  # the command comes next, without history
 
 
-def native_and_mjx_states(task):
-    """The known state lowered until the feet press into the floor, in native MuJoCo and in MJX."""
+def pressed_into_floor(task):
+    """The known state lowered until the feet press into the floor (native MuJoCo's forward pass)."""
     qpos, qvel, _ = known_qpos_qvel(task)
     qpos[2] = 0.22
     qvel[6:] = np.clip(qvel[6:], -1.0, 1.0)
-    native = mujoco.MjData(task.mj_model)
-    native.qpos[:], native.qvel[:] = qpos, qvel
-    mujoco.mj_forward(task.mj_model, native)
-    # Built like the task's own reset data, so that this forward pass is the program it already compiled.
-    data = mjx.make_data(task.mjx_model)
-    data = data.replace(qpos=jnp.asarray(qpos, data.qpos.dtype), qvel=jnp.asarray(qvel, data.qvel.dtype))
-    return native, jax.jit(mjx.forward)(task.mjx_model, data)
+    return host_data(task.mj_model, qpos, qvel)
 
 
-def test_native_snapshot_and_measurements_match_mjx(task):
-    native, data = native_and_mjx_states(task)
+def test_sensors_and_measurements_agree_between_native_mujoco_and_mjx(task):
+    """Foot contacts and foot velocities are MJCF sensors: MJX fills them as MuJoCo does."""
+    native = pressed_into_floor(task)
+    model = mjx.put_model(task.mj_model)
+    data = mjx.make_data(model).replace(qpos=jnp.asarray(native.qpos), qvel=jnp.asarray(native.qvel))
+    data = jax.jit(mjx.forward)(model, data)
+    np.testing.assert_allclose(np.asarray(data.sensordata), native.sensordata, rtol=1e-4, atol=1e-5)
     command, action, prev = jnp.array([0.5, 0.0, 0.1]), jnp.full(12, 0.3), jnp.zeros(12)
-    reference = task.snapshot(data, command, action, prev, NOMINAL)
-    contact = foot_contact(task, native)
-    assert contact.any()
-    snap = native_snapshot(
-        task, jnp.asarray(native.qpos), jnp.asarray(native.qvel), contact, command, action, prev, NOMINAL
-    )
-    for field in dataclasses.fields(reference):
-        if field.name in ("params", "extras"):
-            continue
-        np.testing.assert_allclose(
-            np.asarray(getattr(snap, field.name)),
-            np.asarray(getattr(reference, field.name)),
-            rtol=1e-4,
-            atol=1e-5,
-            err_msg=field.name,
-        )
-    physics = PhysicsArrays(*(jnp.asarray(getattr(native, f)) for f in PhysicsArrays._fields))
-    ours, theirs = measure(task, snap, physics), measure(task, reference, data)
-    for name in ours:
-        np.testing.assert_allclose(float(ours[name]), float(theirs[name]), rtol=1e-3, atol=1e-4, err_msg=name)
+    ours = physics_of(native)
+    theirs = ours.replace(sensordata=jnp.asarray(data.sensordata))
+    snap = task.snapshot(ours, command, action, prev, NOMINAL)
+    assert np.asarray(snap.foot_contact).any()
+    measured = measure(task, snap, ours)
+    reference = measure(task, task.snapshot(theirs, command, action, prev, NOMINAL), theirs)
+    for name in measured:
+        np.testing.assert_allclose(float(measured[name]), float(reference[name]), rtol=1e-3, atol=1e-4, err_msg=name)
 
 
 def test_measurements_by_hand(task):
-    """A base translating at (0.3, 0.4) m/s with no rotation: every foot slides at 0.5 m/s."""
-    native, _ = native_and_mjx_states(task)
+    """A base translating at (0.3, 0.4) m/s with no rotation: every foot slides at 0.5 m/s; a known
+    control gives its torque, clipped to the motor limit."""
+    native = pressed_into_floor(task)
     native.qvel[:] = 0.0
     native.qvel[0:2] = [0.3, 0.4]
     native.qpos[task.joints.qpos_adr[0]] = task.joints.range_high[0]  # one joint at its limit
     mujoco.mj_forward(task.mj_model, native)
-    contact = foot_contact(task, native)
+    contact = native.sensordata[task.foot_contact_adr] > 0
     action, prev = jnp.full(12, 0.5), jnp.full(12, 0.2)
-    snap = native_snapshot(
-        task, jnp.asarray(native.qpos), jnp.asarray(native.qvel), contact, jnp.zeros(3), action, prev, NOMINAL
-    )
-    physics = PhysicsArrays(*(jnp.asarray(getattr(native, f)) for f in PhysicsArrays._fields))
+    physics = physics_of(native)
+    snap = task.snapshot(physics, jnp.zeros(3), action, prev, NOMINAL)
     m = {name: float(value) for name, value in measure(task, snap, physics).items()}
-    assert m["vx"] == pytest.approx(snap.lin_vel_body[0]) and m["contacts"] == contact.sum() > 0
+    assert m["vx"] == pytest.approx(float(snap.lin_vel_body[0])) and m["contacts"] == contact.sum() > 0
     assert m["slip"] == pytest.approx(0.5 * contact.sum(), rel=1e-4)
     assert m["action_rate"] == pytest.approx(12 * 0.3**2, rel=1e-5)
     assert m["limit_hits"] == 1.0 and LIMIT_MARGIN > 0
     assert m["torque_abs"] == m["power"] == 0.0  # no control applied in this state
+    ctrl = jnp.zeros(task.mj_model.nu).at[task.actuators.ids[0]].set(100.0).at[task.actuators.ids[2]].set(-10.0)
+    m = measure(task, snap, physics.replace(ctrl=ctrl))
+    assert float(m["torque_peak"]) == pytest.approx(task.actuators.torque_limit[0])  # clipped to 23.7 N m
+    assert float(m["torque_abs"]) == pytest.approx((task.actuators.torque_limit[0] + 10.0) / 12, rel=1e-6)
 
 
 def test_dc_motor_law_with_gain_scaling():

@@ -91,7 +91,7 @@ def test_non_finite_actions_are_reported_and_never_simulated(go2_env):
         env.step(actions)
         jax.block_until_ready(env.stats)
         env.step(torch.zeros(16, 12))
-    assert bool(jnp.isfinite(env.state.data.qpos).all())
+    assert bool(jnp.isfinite(env.state.physics.qpos).all())
     env.reset()
     env.step(torch.zeros(16, 12))  # reset clears the error
 
@@ -122,7 +122,9 @@ def test_on_policy_runner_learns_two_iterations(go2_env, tmp_path):
 def test_non_finite_physics_is_counted_in_the_logs(go2_env):
     env = go2_env
     env.reset()
-    env.state = env.state.replace(data=env.state.data.replace(qvel=env.state.data.qvel.at[0, 8].set(jnp.nan)))
+    qvel = np.array(env.state.physics.qvel)
+    qvel[0, 8] = np.nan
+    env.state = env.state.replace(physics=env.state.physics.replace(qvel=qvel))
     obs, rewards, dones, extras = env.step(torch.zeros(16, 12))
     assert bool(dones[0]) and not bool(extras["time_outs"][0])
     assert int(extras["log"]["Stats/non_finite_resets_total"]) == 1

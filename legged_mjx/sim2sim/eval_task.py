@@ -2,8 +2,8 @@
 detector, and an evaluation config (no rewards, no command resampling, no time-outs).
 
 Perturbation scales live in `State.params` (friction, mass, gain), so one compiled program serves
-every perturbation of a sweep: the physics model is rebuilt from them in the traced step
-(`physics_model`), and Go2Task's actuator law multiplies kp and kd by params["gain"].
+every perturbation of a sweep: every physics backend scales friction and mass per environment
+from params (backends/), and Go2Task's actuator law multiplies kp and kd by params["gain"].
 """
 
 import copy
@@ -16,16 +16,6 @@ from legged_mjx.tasks.go2 import Go2Task
 
 SCALES = ("friction", "mass", "gain")  # sliding friction x, body mass and inertia x, kp and kd x
 FOREVER_S = 1e5  # episode length and command period for evaluation: longer than any run (s)
-
-
-def perturbed_model(model, params: dict):
-    """mjx.Model with every geom's sliding friction x params['friction'] and every body's mass and
-    inertia x params['mass'] (the same scaling as model.scale_model, at run time)."""
-    return model.replace(
-        geom_friction=model.geom_friction.at[:, 0].multiply(params["friction"]),
-        body_mass=model.body_mass * params["mass"],
-        body_inertia=model.body_inertia * params["mass"],
-    )
 
 
 def evaluation_config(cfg, fall_tilt_deg: float):
@@ -59,9 +49,6 @@ class EvalGo2Task(Go2Task):
     def failures(self, s) -> dict:
         return {**super().failures(s), "base_height": s.base_pos_world[2] < self.fall_height}
 
-    def physics_model(self, params):
-        return perturbed_model(self.mjx_model, params)
-
     def step(self, state, action):
         return super().step(state, action).replace(params=state.params)  # scales survive auto-resets
 
@@ -72,8 +59,3 @@ class EvalGo2Task(Go2Task):
         offsets = np.random.default_rng(seed).uniform(-joint_noise, joint_noise, (num_envs, len(self.joints.qpos_adr)))
         qpos[:, self.joints.qpos_adr] += offsets
         return qpos.astype(np.float32)
-
-    def fell(self, snapshot) -> jnp.ndarray:
-        """Any failure (tilt, base height) or a non-finite state."""
-        finite = jnp.isfinite(snapshot.base_pos_world).all() & jnp.isfinite(snapshot.joint_vel).all()
-        return jnp.any(jnp.stack(list(self.failures(snapshot).values()))) | ~finite

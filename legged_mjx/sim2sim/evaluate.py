@@ -16,8 +16,9 @@ from legged_mjx.sim2sim.eval_task import FOREVER_S, EvalGo2Task, evaluation_conf
 from legged_mjx.sim2sim.layout import Layout
 from legged_mjx.sim2sim.metrics import Accumulator, summarize
 from legged_mjx.sim2sim.perturbations import PushSchedule
+from legged_mjx.sim2sim.rollout import Rollout
 
-BACKENDS = ("mjx", "mujoco")
+BACKENDS = ("mjx", "mujoco")  # resolved names; the CLI also takes auto (legged_mjx.backends)
 
 
 @dataclass
@@ -26,13 +27,14 @@ class EvalSettings:
     duration_s: float = 20.0  # s of simulated time per environment
     settle_s: float = 2.0  # s: samples before this are not counted (start-up transient)
     seed: int = 0
-    backend: str = "mjx"  # "mjx" (batched, JAX device) or "mujoco" (native, CPU)
+    backend: str = "mujoco"  # "mjx" (JAX device) or "mujoco" (native MuJoCo, CPU threads)
     device: str = "cpu"  # torch/JAX device of the MJX backend and the policy
     push_interval_s: float = 4.0  # s between pushes of sets with push > 0
     fall_tilt_deg: float = 45.0  # |roll| or |pitch| beyond this is a fall
     fall_height: float = 0.15  # m: base below this is a fall (standing height ~0.27-0.32 m)
     init_joint_noise: float = 0.1  # rad: start joint angles = default + uniform(-noise, noise)
     video_envs: int = 0  # record base poses of this many nominal environments (one per row)
+    threads: int | None = None  # native backend threads (default: all cores)
 
     def validate(self) -> None:
         if self.backend not in BACKENDS:
@@ -65,7 +67,8 @@ def observation_size(task) -> int:
     command = jnp.zeros(len(task.cfg.command.names), jnp.float32)
 
     def first_obs():
-        snap = task.snapshot(task.reset_data, command, zero, zero, task.sample_params(None))
+        physics = jax.tree.map(jnp.asarray, task.reset_physics)
+        snap = task.snapshot(physics, command, zero, zero, task.sample_params(None))
         return observe(task.cfg.obs, snap)[0]["policy"]
 
     return int(jax.eval_shape(first_obs).shape[0])
@@ -84,17 +87,6 @@ def build_task(task_cfg, settings: EvalSettings, policy) -> EvalGo2Task:
     return task
 
 
-def make_backend(task, layout: Layout, settings: EvalSettings):
-    start_qpos = task.initial_poses(layout.num_envs, settings.init_joint_noise, settings.seed)
-    if settings.backend == "mujoco":
-        from legged_mjx.sim2sim.rollout_mujoco import MujocoBackend
-
-        return MujocoBackend(task, layout, start_qpos)
-    from legged_mjx.sim2sim.rollout_mjx import MjxBackend
-
-    return MjxBackend(task, layout, start_qpos, settings.seed, settings.device)
-
-
 def evaluate(source, rows: list, perturbations: list, settings: EvalSettings) -> Evaluation:
     settings.validate()
     if not any(row.in_range for row in rows):
@@ -102,7 +94,8 @@ def evaluate(source, rows: list, perturbations: list, settings: EvalSettings) ->
     started = time.time()
     task = build_task(source.task_cfg, settings, source.policy)
     layout = Layout(rows, perturbations, settings.num_envs)
-    backend = make_backend(task, layout, settings)
+    start_qpos = task.initial_poses(layout.num_envs, settings.init_joint_noise, settings.seed)
+    backend = Rollout(task, layout, start_qpos, settings)
     acc = Accumulator(layout.velocity_commands(), task.dt, settings.settle_s, task.num_actions)
     pushes = PushSchedule(layout.push_speed(), settings.push_interval_s, task.dt, settings.seed)
     video_envs = [int(layout.envs(row=r, pset=0)[0]) for r in range(min(settings.video_envs, len(rows)))]

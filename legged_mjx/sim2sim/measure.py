@@ -1,25 +1,16 @@
-"""Per-step measurements of one environment (pure JAX, vmapped), shared by the MJX and MuJoCo backends.
+"""Per-step measurements of one environment (pure JAX, vmapped), the same on every backend.
 
-`data` is an mjx.Data or anything with the same fields: qfrc_actuator (nv,), cvel (nbody, 6),
-subtree_com (nbody, 3), geom_xpos (ngeom, 3). Torques, contacts and foot velocities are those of
-the last physics substep of the control step.
+Torques are the controls the last physics substep applied (clipped to the actuators' limits);
+contacts and foot velocities come from the model's sensors, which MuJoCo evaluates at the start
+of that substep.
 """
 
 import jax.numpy as jnp
 
-from legged_mjx.forces import point_velocity
-
 LIMIT_MARGIN = 0.01  # rad: a joint within this of an end of its MJCF range counts as a limit hit
 
 
-def foot_velocities_world(task, data) -> jnp.ndarray:
-    """(F, 3) world-frame velocity of each foot sphere's centre, m/s: v = v_c + w x (p - c)."""
-    bodies = task.mj_model.geom_bodyid[task.foot_geoms]
-    roots = task.mj_model.body_rootid[bodies]
-    return jnp.stack([point_velocity(data, b, r, data.geom_xpos[g]) for g, b, r in zip(task.foot_geoms, bodies, roots)])
-
-
-def measure(task, snap, data) -> dict:
+def measure(task, snap, physics) -> dict:
     """Scalars of one control step.
 
     vx, vy (m/s, body frame), wz (rad/s, body frame); torque_abs = mean_j |tau_j| and torque_peak =
@@ -27,9 +18,11 @@ def measure(task, snap, data) -> dict:
     horizontal foot speed (m/s), contacts = number of feet in contact; action_rate = sum_j
     (a_j - a_prev_j)^2; limit_hits = number of joints within LIMIT_MARGIN of a range end.
     """
-    torque = data.qfrc_actuator[task.joints.dof_adr]
+    actuators = task.actuators
+    torque = jnp.clip(physics.ctrl[actuators.ids] * actuators.gear, -actuators.torque_limit, actuators.torque_limit)
     contact = snap.foot_contact.astype(jnp.float32)
-    foot_speed = jnp.linalg.norm(foot_velocities_world(task, data)[:, :2], axis=1)
+    foot_velocity = physics.sensordata[task.foot_velocity_adr].reshape(-1, 3)
+    foot_speed = jnp.linalg.norm(foot_velocity[:, :2], axis=1)
     low, high = task.joints.range_low + LIMIT_MARGIN, task.joints.range_high - LIMIT_MARGIN
     return {
         "vx": snap.lin_vel_body[0],

@@ -9,14 +9,13 @@ from dataclasses import dataclass, field
 
 import jax
 import jax.numpy as jnp
-import mujoco
 import numpy as np
 
 from legged_mjx.actuators import linkage_knee_target, pd_torque, spring_pd_knee_torque
 from legged_mjx.commands import CommandCfg
 from legged_mjx.errors import UserError
-from legged_mjx.forces import buoyancy_force, drag_force, point_velocity, wrench_at_point
-from legged_mjx.model import asset_path, body_ids, motor_actuators, site_ids
+from legged_mjx.forces import buoyancy_force, drag_force, wrench_at_point
+from legged_mjx.model import asset_path, body_ids, motor_actuators, sensor_adr
 from legged_mjx.observations import ObsCfg, ObsTerm, register_obs_term
 from legged_mjx.task import EnvCfg, LocomotionTask, TaskCfg
 from legged_mjx.training import ppo_train_config
@@ -43,7 +42,7 @@ class BalluEnvCfg(EnvCfg):
             "MOTOR_RIGHT": 0.1745,
         }
     )
-    foot_bodies: list = field(default_factory=lambda: ["TIBIA_LEFT", "TIBIA_RIGHT"])
+    foot_contact_sensors: list = field(default_factory=lambda: ["foot_left_contact", "foot_right_contact"])
     # motor target = clip(action_offset + action_scale * action, 0, pi): action in [-1, 1] spans [0, pi]
     action_offset: float = float(np.pi / 2)
     action_scale: float = float(np.pi / 2)
@@ -89,8 +88,9 @@ def ballu_config(imu: bool = False) -> TaskCfg:
     ]
     if imu:
         privileged = [ObsTerm("joint_pos"), ObsTerm("joint_vel")] + privileged
+    env = BalluEnvCfg(xml_path=asset_path("ballu", "scene_imu.xml")) if imu else BalluEnvCfg()
     return TaskCfg(
-        env=BalluEnvCfg(),
+        env=env,
         obs=ObsCfg(groups={"policy": policy, "critic": policy + privileged}),
         reward=RewardCfg(
             weights={"tracking_lin_vel": 1.0, "tracking_lin_vel_world": 1.0},
@@ -126,6 +126,7 @@ class BalluTask(LocomotionTask):
 
     num_actions = 2
     uses_imu = False
+    applies_body_forces = True
 
     def setup(self) -> None:
         env, model = self.cfg.env, self.mj_model
@@ -137,19 +138,13 @@ class BalluTask(LocomotionTask):
         self.knee_slots = np.asarray([names.index("KNEE_LEFT"), names.index("KNEE_RIGHT")])
         self.motor_slots = np.asarray([names.index("MOTOR_LEFT"), names.index("MOTOR_RIGHT")])
         self.balloon = int(body_ids(model, ["BALLOON"])[0])
-        self.balloon_root = int(model.body_rootid[self.balloon])
-        self.balloon_centre = int(site_ids(model, ["balloon_centre"])[0])
+        self.balloon_sensors = {
+            name: sensor_adr(model, [f"balloon_{name}"]) for name in ("centre_pos", "centre_vel", "com_pos")
+        }
         self.total_mass = float(model.body_subtreemass[model.body_rootid[self.balloon]])
         self.gravity = float(-model.opt.gravity[2])
         if self.uses_imu:
-            ids = [mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_SENSOR, n) for n in TIBIA_IMU_SENSORS]
-            if min(ids) < 0:
-                raise UserError(f"tibia IMU sensors missing from the model: need {', '.join(TIBIA_IMU_SENSORS)}")
-            self.imu_slices = np.concatenate(
-                [np.arange(model.sensor_adr[i], model.sensor_adr[i] + model.sensor_dim[i]) for i in ids]
-            )
-        else:
-            model.opt.disableflags |= mujoco.mjtDisableBit.mjDSBL_SENSOR  # no sensor work in the step
+            self.imu_adr = sensor_adr(model, TIBIA_IMU_SENSORS)
 
     def sample_params(self, key) -> dict:
         env = self.cfg.env
@@ -163,16 +158,15 @@ class BalluTask(LocomotionTask):
         env = self.cfg.env
         return jnp.clip(env.action_offset + env.action_scale * action, 0.0, jnp.pi)
 
-    def balloon_forces(self, data, params) -> tuple:
-        """(buoyancy, drag) forces on the balloon centre (world, N)."""
-        centre = data.site_xpos[self.balloon_centre]
-        velocity = point_velocity(data, self.balloon, self.balloon_root, centre)
+    def balloon_forces(self, physics, params) -> tuple:
+        """(buoyancy, drag) forces on the balloon centre (world, N), drag from its sensed velocity."""
+        velocity = physics.sensordata[self.balloon_sensors["centre_vel"]]
         return buoyancy_force(params["gcr"], self.total_mass, self.gravity), drag_force(velocity, params["drag"])
 
-    def control(self, data, targets, params) -> tuple:
+    def control(self, physics, targets, params) -> tuple:
         env = self.cfg.env
-        q = data.qpos[self.joints.qpos_adr]
-        qd = data.qvel[self.joints.dof_adr]
+        q = physics.qpos[self.joints.qpos_adr]
+        qd = physics.qvel[self.joints.dof_adr]
         knee_q, knee_qd = q[self.knee_slots], qd[self.knee_slots]
         knee_torque = spring_pd_knee_torque(
             knee_q,
@@ -193,15 +187,17 @@ class BalluTask(LocomotionTask):
             .at[self.motor_actuators.ids]
             .set(motor_torque / self.motor_actuators.gear)
         )
-        buoyancy, drag = self.balloon_forces(data, params)
-        wrench = wrench_at_point(buoyancy + drag, data.site_xpos[self.balloon_centre], data.xipos[self.balloon])
-        return ctrl, jnp.zeros_like(data.xfrc_applied).at[self.balloon].set(wrench)
+        buoyancy, drag = self.balloon_forces(physics, params)
+        sensed = physics.sensordata
+        centre, com = sensed[self.balloon_sensors["centre_pos"]], sensed[self.balloon_sensors["com_pos"]]
+        wrench = wrench_at_point(buoyancy + drag, centre, com)
+        return ctrl, jnp.zeros((self.mj_model.nbody, 6), jnp.float32).at[self.balloon].set(wrench)
 
-    def extras(self, data, params) -> dict:
-        buoyancy, drag = self.balloon_forces(data, params)
+    def extras(self, physics, params) -> dict:
+        buoyancy, drag = self.balloon_forces(physics, params)
         readings = {"buoyancy_force": buoyancy, "drag_force": drag}
         if self.uses_imu:
-            readings["tibia_imu"] = data.sensordata[self.imu_slices]
+            readings["tibia_imu"] = physics.sensordata[self.imu_adr]
         return readings
 
     def failures(self, s) -> dict:

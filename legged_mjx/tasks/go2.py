@@ -11,19 +11,20 @@ from legged_mjx.actuators import dc_motor_torque, pd_torque
 from legged_mjx.commands import CommandCfg
 from legged_mjx.errors import UserError
 from legged_mjx.joint_orders import go2_joint_names
-from legged_mjx.model import asset_path, motor_actuators
+from legged_mjx.model import asset_path, motor_actuators, sensor_adr
 from legged_mjx.observations import ObsCfg, ObsTerm
 from legged_mjx.task import EnvCfg, LocomotionTask, TaskCfg
 from legged_mjx.training import ppo_train_config
 from rewards import RewardCfg
 
+GO2_LEGS = ("FL", "FR", "RL", "RR")
 GO2_DEFAULT_POSE = {
-    **{f"{leg}_hip_joint": 0.0 for leg in ("FL", "FR", "RL", "RR")},
+    **{f"{leg}_hip_joint": 0.0 for leg in GO2_LEGS},
     "FL_thigh_joint": 0.8,
     "FR_thigh_joint": 0.8,
     "RL_thigh_joint": 1.0,
     "RR_thigh_joint": 1.0,
-    **{f"{leg}_calf_joint": -1.5 for leg in ("FL", "FR", "RL", "RR")},
+    **{f"{leg}_calf_joint": -1.5 for leg in GO2_LEGS},
 }
 
 
@@ -34,7 +35,8 @@ class Go2EnvCfg(EnvCfg):
     spawn_height: float = 0.30
     joint_names: list = field(default_factory=lambda: go2_joint_names("genesis"))
     default_joint_pos: dict = field(default_factory=lambda: dict(GO2_DEFAULT_POSE))
-    foot_bodies: list = field(default_factory=lambda: ["FL_calf", "FR_calf", "RL_calf", "RR_calf"])
+    foot_contact_sensors: list = field(default_factory=lambda: [f"{leg}_foot_contact" for leg in GO2_LEGS])
+    foot_velocity_sensors: list = field(default_factory=lambda: [f"{leg}_foot_vel" for leg in GO2_LEGS])
     action_scale: float | list = 0.3  # target = offset + action_scale * action (go2_train code: 0.25)
     action_offset: dict | None = None  # joint name -> rad; None: the default pose
     kp: float | list = 20.0  # N m / rad, scalar or per joint (joint_names order)
@@ -99,6 +101,7 @@ class Go2Task(LocomotionTask):
             raise UserError(f"unknown actuator law '{env.actuator}' (known: pd, dc_motor)")
         self.num_actions = len(env.joint_names)
         self.actuators = motor_actuators(self.mj_model, env.joint_names)
+        self.foot_velocity_adr = sensor_adr(self.mj_model, env.foot_velocity_sensors)
         self.kp, self.kd, self.action_scale = (
             np.broadcast_to(np.asarray(value, np.float32), (self.num_actions,))
             for value in (env.kp, env.kd, env.action_scale)
@@ -121,12 +124,12 @@ class Go2Task(LocomotionTask):
             return dc_motor_torque(q, qd, targets, kp, kd, **self.cfg.env.dc_motor)
         return pd_torque(q, qd, targets, kp, kd, self.actuators.torque_limit)
 
-    def control(self, data, targets, params) -> tuple:
-        q = data.qpos[self.joints.qpos_adr]
-        qd = data.qvel[self.joints.dof_adr]
+    def control(self, physics, targets, params) -> tuple:
+        q = physics.qpos[self.joints.qpos_adr]
+        qd = physics.qvel[self.joints.dof_adr]
         torque = self.joint_torque(q, qd, targets, params)
         ctrl = jnp.zeros(self.mj_model.nu, jnp.float32).at[self.actuators.ids].set(torque / self.actuators.gear)
-        return ctrl, data.xfrc_applied
+        return ctrl, None
 
     def failures(self, s) -> dict:
         roll, pitch = lmath.roll_pitch(s.base_quat_world)
