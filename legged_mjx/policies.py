@@ -136,13 +136,13 @@ def _onnx_policy(path: str, action_dim: int | None) -> tuple[Callable, int, int]
 
     try:
         model = onnx.load(path)  # external data (policy.onnx.data) is read relative to the model's folder
-    except (OSError, ValueError, onnx.checker.ValidationError) as error:
+        for value in (*model.graph.input, *model.graph.output):
+            dims = value.type.tensor_type.shape.dim
+            if dims:
+                dims[0].dim_param = "batch"  # exported with batch 1; any batch works
+        session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    except Exception as error:  # noqa: BLE001 - an unreadable or unsupported model is the user's input problem
         raise UserError(f"cannot read ONNX model {path}: {' '.join(str(error).split())}") from None
-    for value in (*model.graph.input, *model.graph.output):
-        dims = value.type.tensor_type.shape.dim
-        if dims:
-            dims[0].dim_param = "batch"  # exported with batch 1; any batch works
-    session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
     obs_dim = session.get_inputs()[0].shape[1]
     output = _onnx_actions_output(session.get_outputs(), action_dim, path)
