@@ -106,7 +106,10 @@ def test_sim_dt_from_the_file_or_the_override_is_not_an_assumption(tmp_path, sta
 def test_sim_dt_that_does_not_divide_step_dt_or_applies_to_no_deploy_yaml_is_refused(tmp_path):
     message = one_line_error(read, tmp_path, deploy_data(), 0.003)
     assert "step_dt 0.02 is not a whole multiple of sim_dt 0.003" in message
-    assert "positive" in one_line_error(read, tmp_path, deploy_data(), -0.005)
+    assert "sim_dt must be a positive number" in one_line_error(read, tmp_path, deploy_data(), -0.005)
+    data = deploy_data()
+    data["step_dt"] = None
+    assert "step_dt must be a positive number of seconds, got None" in one_line_error(read, tmp_path, data)
     profile = tmp_path / "profile.yaml"
     profile.write_text("profile: sim2sim-conventions-v1\n")
     assert "--sim_dt applies to a deploy.yaml only" in one_line_error(read_conventions, str(profile), 0.005)
@@ -183,6 +186,13 @@ def test_leg_ordered_joint_ids_map_orders_joints_and_per_joint_values(tmp_path):
     # Policy joint i is the i-th MJCF joint: qpos addresses run in order after the free joint.
     adr = joint_index(load_model(asset_path("go2", "scene.xml")), cfg.env.joint_names).qpos_adr
     np.testing.assert_array_equal(adr, 7 + np.arange(12))
+
+
+def test_any_joint_ids_map_names_policy_joint_i_by_sdk_motor_i(tmp_path):
+    data = deploy_data()
+    data["joint_ids_map"] = [6, 7, 8, 0, 1, 2, 9, 10, 11, 3, 4, 5]  # SDK motors 6-8 are RR, 0-2 FR, 9-11 RL, 3-5 FL
+    legs = [name.split("_")[0] for name in read(tmp_path, data).joint_names]
+    assert legs == ["RR"] * 3 + ["FR"] * 3 + ["RL"] * 3 + ["FL"] * 3
 
 
 def test_joint_ids_map_must_be_a_permutation(tmp_path):

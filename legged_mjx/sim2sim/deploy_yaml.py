@@ -71,7 +71,9 @@ def _timing(data: dict, sim_dt: float | None, source: str) -> tuple[float, int, 
     notes, assumptions = [], []
     stated = data.get("sim_dt")
     if sim_dt is not None:
-        notes.append(f"sim_dt {sim_dt:g} s from --sim_dt (the file {f'says {stated}' if stated else 'has none'})")
+        notes.append(
+            f"sim_dt {sim_dt:g} s from --sim_dt (the file {'has none' if stated is None else f'says {stated}'})"
+        )
     elif stated is not None:
         sim_dt = stated
     else:
@@ -111,8 +113,11 @@ def _observations(terms, source: str) -> list:
     return observations
 
 
-def _decimation(step_dt: float, sim_dt: float, source: str) -> int:
-    ratio = float(step_dt) / float(sim_dt)
+def _decimation(step_dt, sim_dt: float, source: str) -> int:
+    """step_dt / sim_dt, which must be a whole number >= 1."""
+    if not isinstance(step_dt, (int, float)) or isinstance(step_dt, bool) or step_dt <= 0:
+        raise UserError(f"{source}: step_dt must be a positive number of seconds, got {step_dt}")
+    ratio = step_dt / sim_dt
     if round(ratio) < 1 or abs(ratio - round(ratio)) > 1e-6:
         raise UserError(f"{source}: step_dt {step_dt} is not a whole multiple of sim_dt {sim_dt}")
     return int(round(ratio))

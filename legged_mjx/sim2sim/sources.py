@@ -33,7 +33,7 @@ def read_conventions(path: str, sim_dt: float | None = None) -> tuple[str, Conve
     data = load_yaml(path)
     profile = data.get("profile") == PROFILE_TAG
     if sim_dt is not None and (profile or not is_deploy_yaml(data)):
-        raise UserError(f"{path}: --sim_dt applies to a deploy.yaml only; this file states its physics step")
+        raise UserError(f"{path}: --sim_dt applies to a deploy.yaml only (profiles and env.yaml state their step)")
     if profile:
         return "profile", from_profile(data, path)
     if is_deploy_yaml(data):
