@@ -42,6 +42,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     what.add_argument("--policy", help="TorchScript .pt, ONNX .onnx or rsl_rl checkpoint .pt")
     what.add_argument("--config", help="params/env.yaml, deploy.yaml or a sim2sim profile")
     what.add_argument("--checkpoint", help="this project's logs/<exp>/<run>/model_<it>.pt (uses the run's cfgs.pkl)")
+    what.add_argument(
+        "--sim_dt",
+        type=float,
+        default=None,
+        help="physics timestep, s, for a deploy.yaml (default: its sim_dt, else 0.005)",
+    )
     run = parser.add_argument_group("run")
     run.add_argument("--num_envs", type=int, default=256)
     run.add_argument("--duration", type=float, default=20.0, help="simulated seconds per environment")
@@ -67,12 +73,12 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def load_source(args, device: str):
     if args.checkpoint:
-        if args.policy or args.config:
+        if args.policy or args.config or args.sim_dt is not None:
             raise UserError("give --checkpoint alone, or --policy with --config")
         return from_checkpoint(args.checkpoint, device)
     if not (args.policy and args.config):
         raise UserError("give --policy with --config (its conventions), or --checkpoint")
-    return from_policy_file(args.policy, args.config, device)
+    return from_policy_file(args.policy, args.config, device, args.sim_dt)
 
 
 @exit_on_user_error

@@ -114,33 +114,55 @@ def _first_and_last_linear(module: nn.Module) -> tuple[int, int]:
     return matrices[0].shape[1], matrices[-1].shape[0]
 
 
-def _onnx_policy(path: str) -> tuple[Callable, int, int]:
+def _onnx_actions_output(outputs: list, action_dim: int | None, path: str):
+    """The output that holds the actions: the one named `actions`, else the only one `action_dim`
+    wide (with action_dim None: the only output). Teacher-student and mixture-of-experts exports add
+    auxiliary outputs beside the actions."""
+    named = [o for o in outputs if o.name == "actions"]
+    fits = named or [o for o in outputs if action_dim is None or (o.shape and o.shape[-1] == action_dim)]
+    if len(fits) != 1:
+        listing = ", ".join(f"{o.name} {list(o.shape)}" for o in outputs)
+        width = "one output" if action_dim is None else f"one output {action_dim} wide"
+        raise UserError(
+            f"{path}: cannot tell which ONNX output holds the actions (need one named 'actions' or {width}):"
+            f" outputs {listing}"
+        )
+    return fits[0]
+
+
+def _onnx_policy(path: str, action_dim: int | None) -> tuple[Callable, int, int]:
     import onnx
     import onnxruntime
 
-    model = onnx.load(path)
-    for value in (*model.graph.input, *model.graph.output):
-        value.type.tensor_type.shape.dim[0].dim_param = "batch"  # exported with batch 1; any batch works
-    session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    try:
+        model = onnx.load(path)  # external data (policy.onnx.data) is read relative to the model's folder
+        for value in (*model.graph.input, *model.graph.output):
+            dims = value.type.tensor_type.shape.dim
+            if dims:
+                dims[0].dim_param = "batch"  # exported with batch 1; any batch works
+        session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    except Exception as error:  # noqa: BLE001 - an unreadable or unsupported model is the user's input problem
+        raise UserError(f"cannot read ONNX model {path}: {' '.join(str(error).split())}") from None
     name = session.get_inputs()[0].name
     obs_dim = session.get_inputs()[0].shape[1]
-    action_dim = session.get_outputs()[0].shape[1]
+    output = _onnx_actions_output(session.get_outputs(), action_dim, path)
 
     def forward(obs: torch.Tensor) -> torch.Tensor:
-        (actions,) = session.run(None, {name: obs.detach().cpu().numpy().astype(np.float32)})
+        (actions,) = session.run([output.name], {name: obs.detach().cpu().numpy().astype(np.float32)})
         return torch.from_numpy(actions).to(obs.device)
 
-    return forward, obs_dim, action_dim
+    return forward, obs_dim, output.shape[-1]
 
 
-def load_policy(path: str, device: str = "cpu", activation: str = "elu") -> Policy:
-    """A Policy from `path`: .onnx, a TorchScript .pt, or an rsl_rl checkpoint .pt."""
+def load_policy(path: str, device: str = "cpu", activation: str = "elu", action_dim: int | None = None) -> Policy:
+    """A Policy from `path`: .onnx, a TorchScript .pt, or an rsl_rl checkpoint .pt. `action_dim`, the
+    action count the conventions expect, picks the actions among an ONNX model's outputs."""
     if not os.path.isfile(path):
         raise UserError(f"policy file not found: {path}")
     sha = file_sha256(path)
     if path.endswith(".onnx"):
-        forward, obs_dim, action_dim = _onnx_policy(path)
-        return Policy(forward, obs_dim, action_dim, "onnx", path, sha)
+        forward, obs_dim, width = _onnx_policy(path, action_dim)
+        return Policy(forward, obs_dim, width, "onnx", path, sha)
     try:
         module = torch.jit.load(path, map_location=device)
         kind = "torchscript"

@@ -16,9 +16,10 @@ import sim2sim
 from legged_mjx.config import to_dict
 from legged_mjx.tasks import train_config
 from legged_mjx.tasks.go2 import go2_config
+from shared_fixtures import fixture_dir
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FIXTURE = os.path.join(ROOT, "..", "shared", "fixtures", "isaac_go2_velocity")
+FIXTURE = fixture_dir("isaac_go2_velocity")
 POLICY, DEPLOY = os.path.join(FIXTURE, "policy.pt"), os.path.join(FIXTURE, "deploy.yaml")
 ENV_YAML = os.path.join(ROOT, "tests", "fixtures", "sim2sim", "isaac_go2_flat_env.yaml")
 needs_fixture = pytest.mark.skipif(not os.path.isdir(FIXTURE), reason="shared fixtures not present")

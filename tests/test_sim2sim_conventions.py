@@ -15,9 +15,10 @@ from legged_mjx.sim2sim.deploy_yaml import from_deploy_yaml
 from legged_mjx.sim2sim.facts import load_yaml
 from legged_mjx.sim2sim.isaac_env_yaml import from_isaac_env_yaml
 from legged_mjx.sim2sim.sources import read_conventions
+from shared_fixtures import fixture_dir
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FIXTURE = os.path.join(HERE, "..", "..", "shared", "fixtures", "isaac_go2_velocity")
+FIXTURE = fixture_dir("isaac_go2_velocity")
 DEPLOY = os.path.join(FIXTURE, "deploy.yaml")
 ENV_YAML = os.path.join(HERE, "fixtures", "sim2sim", "isaac_go2_flat_env.yaml")
 needs_fixture = pytest.mark.skipif(not os.path.isdir(FIXTURE), reason="shared fixtures not present")
@@ -130,11 +131,11 @@ def test_profile_accepts_convention_names_regex_values_and_default_offset():
 @needs_fixture
 def test_missing_facts_are_named_together():
     data = load_yaml(DEPLOY)
-    del data["sim_dt"], data["stiffness"], data["commands"]["base_velocity"]["ranges"]["ang_vel_z"]
+    del data["step_dt"], data["stiffness"], data["commands"]["base_velocity"]["ranges"]["ang_vel_z"]
     with pytest.raises(UserError) as error:
         from_deploy_yaml(data, "deploy.yaml")
     message = str(error.value)
-    assert "sim_dt" in message and "stiffness" in message and "commands.base_velocity.ranges.ang_vel_z" in message
+    assert "step_dt" in message and "stiffness" in message and "commands.base_velocity.ranges.ang_vel_z" in message
     assert "\n" not in message
 
 

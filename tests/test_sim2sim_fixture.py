@@ -17,8 +17,9 @@ from legged_mjx.sim2sim.perturbations import build_perturbations
 from legged_mjx.sim2sim.sources import Source, from_policy_file
 from legged_mjx.sim2sim.sweep import build_sweep
 from legged_mjx.sim2sim.verdict import Thresholds, run_checks, verdict
+from shared_fixtures import fixture_dir
 
-FIXTURE = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "fixtures", "isaac_go2_velocity")
+FIXTURE = fixture_dir("isaac_go2_velocity")
 pytestmark = pytest.mark.skipif(not os.path.isdir(FIXTURE), reason="shared fixtures not present")
 NUM_ENVS = 16
 IN_RANGE_SWEEP = ["forward=0.5,1.0", "backward=0.5", "lateral=0.3", "turning=0.5", "zero"]

@@ -13,6 +13,8 @@ report writes as `conventions.yaml`, so a report's conventions can be edited and
     observations:                       # in order; value = scale * clip(term, -clip, clip), history oldest first
       - {term: base_ang_vel, scale: 0.2, clip: 100.0, history_length: 1}
     commands: {lin_vel_x: [-1.0, 1.0], lin_vel_y: [-0.4, 0.4], ang_vel_z: [-1.0, 1.0]}
+    notes: [...]                        # optional: approximations made reading the original source
+    assumptions: [...]                  # optional: facts the original source did not state
 
 Per-joint values (default_joint_pos, action scale/offset, kp, kd) accept a number, a list in
 joint_names order or a {joint regex: value} mapping. `actuator.law` is `pd` (PD clipped to the
@@ -60,6 +62,7 @@ class Conventions:
     command_ranges: dict  # VELOCITY_COMMANDS -> [low, high], the training ranges
     source: str = ""  # where these facts came from
     notes: list = field(default_factory=list)  # approximations made while reading the source
+    assumptions: list = field(default_factory=list)  # facts the source does not state, assumed while reading it
 
     def __post_init__(self):
         self.validate()
@@ -173,6 +176,7 @@ def from_profile(data: dict, source: str) -> Conventions:
         command_ranges={n: [float(v) for v in facts[f"commands.{n}"]] for n in VELOCITY_COMMANDS},
         source=source,
         notes=[str(note) for note in data.get("notes", [])],
+        assumptions=[str(fact) for fact in data.get("assumptions", [])],
     )
 
 
@@ -197,6 +201,7 @@ def to_profile(conv: Conventions) -> dict:
         ],
         "commands": {n: list(conv.command_ranges[n]) for n in VELOCITY_COMMANDS},
         "notes": list(conv.notes),
+        "assumptions": list(conv.assumptions),
     }
 
 

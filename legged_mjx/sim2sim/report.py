@@ -75,6 +75,7 @@ def build_report(evaluation, source, thresholds, checks: list, command_line: str
             },
             "source": {"kind": source.kind, "path": source.path},
             "conventions": source.conventions,
+            "assumptions": source.assumptions,
             "notes": source.notes,
             "settings": {**asdict(evaluation.settings), "control_dt_s": evaluation.dt},
             "machine": machine_info(),
@@ -157,7 +158,9 @@ def summary_markdown(report: dict) -> str:
             f" | {', '.join(_num(p['tracking'][a]['rmse'], 3) for a in TRACKED)} | {_num(p['torque_abs_Nm'])}"
             f" | {_num(p['power_W'], 1)} | {_num(p['foot_slip_mps'], 3)} |"
         )
-    lines += ["", "## Notes", "", *(f"- {note}" for note in report["notes"] or ["none"]), ""]
+    for title, key in (("Assumptions", "assumptions"), ("Notes", "notes")):
+        lines += ["", f"## {title}", "", *(f"- {item}" for item in report[key] or ["none"])]
+    lines.append("")
     return "\n".join(lines)
 
 

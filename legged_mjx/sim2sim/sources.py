@@ -24,15 +24,20 @@ class Source:
     path: str  # the conventions file, or the run's cfgs.pkl
     conventions: dict  # what the report shows: a profile dict, or the run's task config
     notes: list = field(default_factory=list)
+    assumptions: list = field(default_factory=list)  # facts the conventions file does not state
 
 
-def read_conventions(path: str) -> tuple[str, Conventions]:
-    """(kind, Conventions) of an Isaac Lab env.yaml, a deploy.yaml or a sim2sim profile."""
+def read_conventions(path: str, sim_dt: float | None = None) -> tuple[str, Conventions]:
+    """(kind, Conventions) of an Isaac Lab env.yaml, a deploy.yaml or a sim2sim profile; `sim_dt`
+    (s) supplies a deploy.yaml's physics step (the other formats state theirs)."""
     data = load_yaml(path)
-    if data.get("profile") == PROFILE_TAG:
+    profile = data.get("profile") == PROFILE_TAG
+    if sim_dt is not None and (profile or not is_deploy_yaml(data)):
+        raise UserError(f"{path}: --sim_dt applies to a deploy.yaml only (profiles and env.yaml state their step)")
+    if profile:
         return "profile", from_profile(data, path)
     if is_deploy_yaml(data):
-        return "deploy_yaml", from_deploy_yaml(data, path)
+        return "deploy_yaml", from_deploy_yaml(data, path, sim_dt)
     if is_isaac_env_yaml(data):
         return "isaac_env_yaml", from_isaac_env_yaml(data, path)
     raise UserError(
@@ -41,10 +46,11 @@ def read_conventions(path: str) -> tuple[str, Conventions]:
     )
 
 
-def from_policy_file(policy_path: str, config_path: str, device: str = "cpu") -> Source:
-    kind, conv = read_conventions(config_path)
-    policy = load_policy(policy_path, device=device)
-    return Source(policy, to_task_cfg(conv), kind, config_path, to_profile(conv), list(conv.notes))
+def from_policy_file(policy_path: str, config_path: str, device: str = "cpu", sim_dt: float | None = None) -> Source:
+    kind, conv = read_conventions(config_path, sim_dt)
+    policy = load_policy(policy_path, device=device, action_dim=len(conv.joint_names))
+    profile = to_profile(conv)
+    return Source(policy, to_task_cfg(conv), kind, config_path, profile, list(conv.notes), list(conv.assumptions))
 
 
 def from_checkpoint(checkpoint: str, device: str = "cpu") -> Source:
