@@ -179,7 +179,7 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--train_seconds", type=float, default=None, help="time limit of the training run (default 180, --small 300)"
     )
-    parser.add_argument("--step_timeout", type=float, default=300.0, help="time limit of every other step (s)")
+    parser.add_argument("--step_timeout", type=float, default=480.0, help="time limit of every other step (s)")
     args = parser.parse_args(argv)
     check_device(args.device)
     settings = SETTINGS[args.small]

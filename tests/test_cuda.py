@@ -91,6 +91,9 @@ def test_episode_length_buf_written_by_torch_reaches_the_jax_state(env):
 
 
 def test_step_makes_no_host_synchronisation(env):
+    """No torch synchronisation and no implicit JAX device-to-host transfer inside step. (env_wrapper's
+    deliberate, non-blocking copy_to_host_async of the bad-action counter counts as an implicit transfer
+    for jax.transfer_guard unless it is marked explicit there: see the issue-10 report.)"""
     env.reset()
     actions = busy_actions(0.3)
     for _ in range(3):  # compile and let the sticky counter's host copy become ready
