@@ -80,3 +80,26 @@ def test_train_ppo_reports_a_bad_launch_in_one_line(monkeypatch, capsys, tmp_pat
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
     assert not list(tmp_path.iterdir())  # nothing was written
+
+
+def test_a_rank_other_than_0_trains_with_its_own_seed_and_writes_nothing(monkeypatch, capsys, tmp_path):
+    """train_ppo.py as rank 1 of 2 (the process group itself is rsl_rl's and needs GPUs: it is left out
+    here by keeping WORLD_SIZE unset, so the runner trains alone)."""
+    for name in distributed.TORCHRUN_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    rank_1 = distributed.Launch(device="cpu", rank=1, local_rank=0, world_size=2)
+    monkeypatch.setattr(distributed, "start", lambda enabled, device: rank_1 if enabled else None)
+    seeds = []
+    real_make_env = train_ppo.make_env
+
+    def make_env(*args, seed, **kwargs):
+        seeds.append(seed)
+        return real_make_env(*args, seed=seed, **kwargs)
+
+    monkeypatch.setattr(train_ppo, "make_env", make_env)
+    train_ppo.main(
+        ["--distributed", "--num_envs", "8", "--max_iterations", "1", "--seed", "5", "--log_root", str(tmp_path)]
+    )
+    assert seeds == [6]
+    assert not list(tmp_path.iterdir())  # no run folder, checkpoint, events or export
+    assert "rank 1 of 2 (rank 0 logs)" in capsys.readouterr().out
