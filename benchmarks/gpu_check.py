@@ -21,14 +21,20 @@ import shutil
 import subprocess
 import sys
 from datetime import datetime
+from importlib.metadata import version
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 import legged_mjx  # noqa: F401,E402  (before jax)
 
+import jax  # noqa: E402
+import mujoco  # noqa: E402
+import torch  # noqa: E402
+
 from legged_mjx.checklog import CheckLog, StepFailed, run_command  # noqa: E402
 from legged_mjx.errors import UserError, exit_on_user_error  # noqa: E402
+from legged_mjx.training import latest_checkpoint  # noqa: E402
 
 EXPERIMENT = "gpu_check"
 # full run on a GPU, and the tiny CPU run CI exercises
@@ -55,11 +61,6 @@ def checked(command: list, timeout: float, ok=(0,)) -> str:
 
 def versions(device: str) -> tuple[dict, str, None]:
     """Library versions and what the devices are (GPU name, memory, driver)."""
-    import jax
-    import mujoco
-    import torch
-    from importlib.metadata import version
-
     figures = {
         "python": platform.python_version(),
         "machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} CPUs",
@@ -135,8 +136,6 @@ def train(device: str, num_envs: int, iterations: int, seconds: float, log_root:
     status, output, stopped = run_command(command, seconds)
     if status != 0 and not (stopped and status == 130):
         raise StepFailed(f"exit status {status}")
-    from legged_mjx.training import latest_checkpoint
-
     checkpoint = latest_checkpoint(log_root, EXPERIMENT)
     iteration = int(re.search(r"model_(\d+)\.pt$", checkpoint).group(1))
     figures = {"checkpoint": checkpoint, "iterations": iteration + 1, "stopped by the time limit": stopped}
@@ -160,8 +159,6 @@ def sim2sim(checkpoint: str, device: str, extra: list, out: str, timeout: float)
 
 
 def check_device(device: str) -> None:
-    import torch
-
     if device == "cpu":
         return
     if not re.fullmatch(r"cuda:\d+", device):

@@ -5,7 +5,7 @@ import json
 import os
 import signal
 import subprocess
-import sys
+import threading
 import time
 import traceback
 from datetime import datetime
@@ -23,25 +23,30 @@ def run_command(command: list, timeout: float, echo: bool = True) -> tuple[int, 
     """Run a command, echoing its output as it comes; past `timeout` seconds send it SIGINT (our
     entry points save their work on Ctrl-C), then kill it a minute later.
     Returns (exit status, output, whether the time limit stopped it)."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
-    lines, deadline, stopped = [], time.monotonic() + timeout, False
-    os.set_blocking(process.stdout.fileno(), False)
-    while True:
-        line = process.stdout.readline()
-        if line:
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}  # progress as it happens, not at exit
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment)
+    lines = []
+
+    def pump():
+        for line in process.stdout:
             lines.append(line)
             if echo:
-                sys.stdout.write("    " + line)
-            continue
-        if process.poll() is not None:
-            lines.extend(process.stdout.readlines())
-            break
-        if not stopped and time.monotonic() > deadline:
-            process.send_signal(signal.SIGINT)
-            stopped, deadline = True, time.monotonic() + 60
-        elif stopped and time.monotonic() > deadline:
+                print("    " + line, end="", flush=True)
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    stopped = False
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        stopped = True
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
             process.kill()
-        time.sleep(0.05)
+            process.wait()
+    reader.join()
     return process.returncode, "".join(lines), stopped
 
 
