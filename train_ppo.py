@@ -4,6 +4,7 @@
     python train_ppo.py --task ballu --num_envs 4096 --device cuda:0
     python train_ppo.py --device cpu --num_envs 64 --max_iterations 10   # small CPU run
     python train_ppo.py --resume --exp_name go2-ppo-dynaflow            # continue the newest run
+    torchrun --nproc_per_node 2 train_ppo.py --distributed --num_envs 4096  # 4096 envs on each of 2 GPUs
 
 Writes logs/<exp_name>/<date_time>/: model_<it>.pt, cfgs.pkl + cfgs.yaml, TensorBoard events and,
 at the end, exported/policy.pt (TorchScript) and exported/policy.onnx. Ctrl-C saves a checkpoint.
@@ -25,6 +26,7 @@ import torch
 import yaml
 
 from env_wrapper import make_env
+from legged_mjx import distributed
 from legged_mjx.backends import add_backend_arguments
 from legged_mjx.config import apply_overrides, load_sections, parse_value, save_run_configs, to_dict
 from legged_mjx.errors import UserError, exit_on_user_error
@@ -37,8 +39,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--task", default="go2", help="go2 (default), ballu, ballu-imu")
     parser.add_argument("--num_envs", type=int, default=4096)
     parser.add_argument("--max_iterations", type=int, default=None, help="default: the task's (go2 10000)")
-    parser.add_argument("--device", default="cuda:0", help="cuda:N or cpu (no silent fall back)")
+    parser.add_argument("--device", default=None, help="cuda:N or cpu (default cuda:0; no silent fall back)")
     add_backend_arguments(parser)
+    parser.add_argument("--distributed", action="store_true", help="one GPU per torchrun process (cuda:LOCAL_RANK)")
     parser.add_argument("--exp_name", default=None, help="default: <task>-ppo-dynaflow")
     parser.add_argument("--xml-path", dest="xml_path", default=None, help="another MJCF scene of the robot")
     parser.add_argument("--seed", type=int, default=None, help="seeds JAX, torch and numpy (default: the task's)")
@@ -137,16 +140,20 @@ def export_policy(runner: Runner, log_dir: str) -> str:
 @exit_on_user_error
 def main(argv=None) -> None:
     args = parse_args(argv)
+    launch = distributed.start(args.distributed, args.device)
     task, cfg, train, checkpoint = build_configs(args)
-    seed_everything(train["seed"])
-    env = make_env(task, args.num_envs, args.device, train["seed"], cfg=cfg, backend=args.backend, threads=args.threads)
-    log_dir = new_run_dir(args.log_root, args.exp_name or f"{task}-ppo-dynaflow")
-    configs = {"task": task, "backend": env.backend, **to_dict(cfg), "train": train}
-    save_run_configs(log_dir, configs)
-    print(yaml.safe_dump(configs, sort_keys=False, default_flow_style=None, width=110))
-    print(f"[train_ppo] task {task}, {args.num_envs} envs on {args.device} ({env.backend}), logging to {log_dir}")
+    seed = launch.seed(train["seed"])
+    seed_everything(seed)
+    env = make_env(task, args.num_envs, launch.device, seed, cfg=cfg, backend=args.backend, threads=args.threads)
+    log_dir = new_run_dir(args.log_root, args.exp_name or f"{task}-ppo-dynaflow") if launch.is_main else None
+    if launch.is_main:
+        configs = {"task": task, "backend": env.backend, **to_dict(cfg), "train": train}
+        save_run_configs(log_dir, configs)
+        print(yaml.safe_dump(configs, sort_keys=False, default_flow_style=None, width=110))
+    where = f"logging to {log_dir}" if log_dir else f"rank {launch.rank} of {launch.world_size} (rank 0 logs)"
+    print(f"[train_ppo] task {task}, {args.num_envs} envs on {launch.device} ({env.backend}), {where}")
 
-    runner = Runner(env, train, log_dir=log_dir, device=args.device)
+    runner = Runner(env, train, log_dir=log_dir, device=launch.device)
     runner.add_git_repo_to_log(__file__)
     if checkpoint:
         runner.load_checkpoint(checkpoint)
@@ -154,11 +161,15 @@ def main(argv=None) -> None:
     try:
         runner.learn(train["max_iterations"], init_at_random_ep_len=train["init_at_random_ep_len"])
     except KeyboardInterrupt:
-        path = os.path.join(log_dir, f"model_{runner.current_learning_iteration}.pt")
-        runner.save(path)
-        print(f"\n[train_ppo] interrupted: saved {path}")
+        if log_dir:
+            path = os.path.join(log_dir, f"model_{runner.current_learning_iteration}.pt")
+            runner.save(path)
+            print(f"\n[train_ppo] interrupted: saved {path}")
         sys.exit(130)
-    print(f"[train_ppo] exported policy to {export_policy(runner, log_dir)}")
+    finally:
+        distributed.finish(launch)
+    if log_dir:
+        print(f"[train_ppo] exported policy to {export_policy(runner, log_dir)}")
 
 
 if __name__ == "__main__":
