@@ -21,10 +21,10 @@ class ArgumentParser(argparse.ArgumentParser):
 
 
 def at_least(args, minimum, *names: str) -> None:
-    """Every args.<name> that is set must be >= minimum."""
+    """Every args.<name> that is set must be >= minimum (NaN never is)."""
     for name in names:
         value = getattr(args, name)
-        if value is not None and value < minimum:
+        if value is not None and not value >= minimum:
             raise UserError(f"--{name} must be >= {minimum}, got {value}")
 
 

@@ -326,6 +326,16 @@ def obs_layout(task) -> dict:
     return layout
 
 
+def check_policy_fits(policy, task_name: str, task) -> None:
+    """The policy must map the task's policy observation to its actions."""
+    obs_dim = sum(term["size"] for term in obs_layout(task)["policy"])
+    if (policy.obs_dim, policy.action_dim) != (obs_dim, task.num_actions):
+        raise UserError(
+            f"policy {policy.path} maps {policy.obs_dim} observations to {policy.action_dim} actions; "
+            f"task {task_name} has {obs_dim} and {task.num_actions}"
+        )
+
+
 def dataset_attrs(task_name: str, task, train: dict, policy, actor: Actor, seed: int, compression: str) -> dict:
     """The attributes of a dataset; IDENTITY_ATTRS among them must match for --resume."""
     env = task.cfg.env
