@@ -7,6 +7,7 @@ most of the card, and these variables only take effect before jax itself is impo
 import contextlib
 import io
 import os
+import sys
 
 __version__ = "0.1.0"
 
@@ -22,6 +23,13 @@ if _cache_dir:
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
 
 # mujoco.mjx prints "Failed to import warp" when the optional Warp backend is absent; we use the
-# JAX backend, so keep that line out of every log.
-with contextlib.redirect_stdout(io.StringIO()):
-    import mujoco.mjx  # noqa: F401
+# JAX backend, so keep that line out of every log. An unknown MUJOCO_GL makes mujoco's import fail,
+# before any entry point could report it: that is the one-line error of every entry point here.
+try:
+    with contextlib.redirect_stdout(io.StringIO()):
+        import mujoco.mjx  # noqa: F401
+except RuntimeError as error:
+    if "MUJOCO_GL" not in str(error):
+        raise
+    print(f"error: {error} (use egl: GPU or Mesa EGL, or osmesa: software; or leave it unset)", file=sys.stderr)
+    sys.exit(2)
