@@ -32,11 +32,12 @@ from legged_mjx.cli import ArgumentParser, at_least
 from legged_mjx.errors import UserError, exit_on_user_error
 from legged_mjx.playback import rollout
 from legged_mjx.policies import load_policy
-from legged_mjx.rendering import PoseRenderer, mp4_writer
+from legged_mjx.rendering import PoseRenderer, check_rendering, mp4_writer
 from legged_mjx.run_config import fix_commands, run_config, run_folder
 from legged_mjx.tasks import make_task
 
 FPS = 25.0  # video frames per second (every round(1 / (FPS dt))-th control step)
+VIDEO = ("play.py's video", "use --viewer where there is a display")  # what needs OpenGL, what else to do
 
 
 def parse_args(argv=None):
@@ -78,10 +79,14 @@ def default_video_path(checkpoint: str) -> str:
     return os.path.join(run_folder(checkpoint), "videos", f"play_{match.group(1) if match else name}.mp4")
 
 
-def open_viewer(model, data):
-    """mujoco.viewer's passive viewer, or a UserError when there is no display to open it on."""
+def check_display() -> None:
+    """--viewer opens a window: on Linux that needs an X11 or Wayland display."""
     if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         raise UserError("--viewer needs a display (DISPLAY and WAYLAND_DISPLAY are unset); drop --viewer for a video")
+
+
+def open_viewer(model, data):
+    """mujoco.viewer's passive viewer, or a UserError when it cannot open a window."""
     import mujoco.viewer
 
     try:
@@ -112,7 +117,7 @@ def watch(env, act, steps: int, dt: float):
 def record(env, act, steps: int, dt: float, path: str):
     """Episodes of the rollout, filmed: every stride-th step's frame into an MP4 at `path`."""
     stride = max(1, round(1.0 / (FPS * dt)))
-    with PoseRenderer(env.mj_model, "play.py's video", "pass --viewer") as renderer:
+    with PoseRenderer(env.mj_model, *VIDEO) as renderer:
         with mp4_writer(path, fps=1.0 / (stride * dt)) as append:
             return rollout(env, act, steps, lambda step, qpos: step % stride or append(renderer.frame(qpos)))
 
@@ -124,6 +129,10 @@ def main(argv=None) -> None:
     task_name, cfg, train = run_config(args.checkpoint, args.task)
     fix_commands(cfg, held_commands(cfg, args.command, args.num_envs, args.seed))
     task = make_task(task_name, cfg)
+    if args.viewer:
+        check_display()
+    else:
+        check_rendering(task.mj_model, *VIDEO)  # before anything compiles
     policy = load_policy(args.checkpoint, args.device, train.get("actor", {}).get("activation", "elu"))
     check_policy_fits(policy, task_name, task)
     env = MjxVecEnv(task, num_envs=args.num_envs, device=args.device, seed=args.seed)

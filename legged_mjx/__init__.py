@@ -23,13 +23,19 @@ if _cache_dir:
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
 
 # mujoco.mjx prints "Failed to import warp" when the optional Warp backend is absent; we use the
-# JAX backend, so keep that line out of every log. An unknown MUJOCO_GL makes mujoco's import fail,
-# before any entry point could report it: that is the one-line error of every entry point here.
+# JAX backend, so keep that line out of every log. mujoco loads the OpenGL backend MUJOCO_GL names
+# on import; an unknown or missing one fails there, before any entry point could report it, so this
+# is where it becomes every entry point's one-line error.
 try:
     with contextlib.redirect_stdout(io.StringIO()):
         import mujoco.mjx  # noqa: F401
-except RuntimeError as error:
-    if "MUJOCO_GL" not in str(error):
+except (RuntimeError, ImportError, AttributeError, OSError) as error:
+    if not os.environ.get("MUJOCO_GL"):
         raise
-    print(f"error: {error} (use egl: GPU or Mesa EGL, or osmesa: software; or leave it unset)", file=sys.stderr)
+    reason = " ".join(f"{type(error).__name__}: {error}".split())[:160]
+    print(
+        f"error: mujoco cannot load the OpenGL backend MUJOCO_GL={os.environ['MUJOCO_GL']} ({reason}); "
+        "use MUJOCO_GL=egl (GPU or Mesa EGL) or MUJOCO_GL=osmesa (libOSMesa), or leave it unset",
+        file=sys.stderr,
+    )
     sys.exit(2)
