@@ -117,7 +117,7 @@ def test_ctrl_c_saves_a_checkpoint(tmp_path):
     [
         (["--task", "go3"], "unknown task 'go3'"),
         (["--xml-path", "/nonexistent/go2.xml"], "model file not found: /nonexistent/go2.xml"),
-        (["--checkpoint", "/nonexistent/model_5.pt"], "no cfgs.pkl beside"),
+        (["--checkpoint", "/nonexistent/model_5.pt"], "checkpoint not found: /nonexistent/model_5.pt"),
         (["--set", "env.actio_scale=0.2"], "unknown config key 'env.actio_scale'"),
         pytest.param(
             ["--device", "cuda:0"],
