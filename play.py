@@ -18,7 +18,7 @@ import os
 import re
 import sys
 
-if __name__ == "__main__":
+if __name__ == "__main__" and "--viewer" not in sys.argv:  # the viewer brings its own (GLFW) context
     os.environ.setdefault("MUJOCO_GL", "egl")  # headless rendering; must precede mujoco's import
 
 import legged_mjx  # noqa: F401  (before jax and torch)

@@ -20,8 +20,8 @@ import shutil
 import sys
 import warnings
 
-if __name__ == "__main__":
-    os.environ.setdefault("MUJOCO_GL", "egl")  # headless rendering for --video; must precede mujoco's import
+if __name__ == "__main__" and "--video" in sys.argv:  # only then: a machine without EGL still trains
+    os.environ.setdefault("MUJOCO_GL", "egl")  # headless rendering; must precede mujoco's import
 
 import legged_mjx  # noqa: F401  (before jax and torch)
 
