@@ -17,12 +17,14 @@ camera; it needs OpenGL offscreen (MUJOCO_GL=egl, the default here, or osmesa).
 import os
 import re
 import sys
+import time
 
 if __name__ == "__main__" and "--viewer" not in sys.argv:  # the viewer brings its own (GLFW) context
     os.environ.setdefault("MUJOCO_GL", "egl")  # headless rendering; must precede mujoco's import
 
 import legged_mjx  # noqa: F401  (before jax and torch)
 
+import mujoco
 import numpy as np
 import torch
 
@@ -95,12 +97,8 @@ def open_viewer(model, data):
         raise UserError(f"--viewer could not open a window: {' '.join(str(error).split())[:160]}") from None
 
 
-def watch(env, act, steps: int, dt: float):
-    """Episodes of the rollout, shown live in the viewer (environment 0, paced to real time)."""
-    import time
-
-    import mujoco
-
+def watch(env, act, steps: int, dt: float, report) -> None:
+    """The rollout shown live in the viewer (environment 0, paced to real time); report(Episode) as each ends."""
     data = mujoco.MjData(env.mj_model)
     with open_viewer(env.mj_model, data) as viewer:
         start = time.perf_counter()
@@ -111,15 +109,15 @@ def watch(env, act, steps: int, dt: float):
             viewer.sync()
             time.sleep(max(0.0, start + (step + 1) * dt - time.perf_counter()))
 
-        return rollout(env, act, steps, show)
+        rollout(env, act, steps, show, report)
 
 
-def record(env, act, steps: int, dt: float, path: str):
-    """Episodes of the rollout, filmed: every stride-th step's frame into an MP4 at `path`."""
+def record(env, act, steps: int, dt: float, path: str, report) -> None:
+    """The rollout filmed, every stride-th step's frame into an MP4 at `path`; report(Episode) as each ends."""
     stride = max(1, round(1.0 / (FPS * dt)))
     with PoseRenderer(env.mj_model, *VIDEO) as renderer:
         with mp4_writer(path, fps=1.0 / (stride * dt)) as append:
-            return rollout(env, act, steps, lambda step, qpos: step % stride or append(renderer.frame(qpos)))
+            rollout(env, act, steps, lambda step, qpos: step % stride or append(renderer.frame(qpos)), report)
 
 
 @exit_on_user_error
@@ -139,14 +137,12 @@ def main(argv=None) -> None:
     steps = max(1, round(args.duration / task.dt))
     act = lambda obs: policy(obs["policy"]).float()  # noqa: E731
     print(f"[play] {task_name}: {args.num_envs} envs, {steps} steps of {task.dt:g} s, {policy.kind} policy")
+    report = lambda episode: print(f"[play] {episode.line(cfg.command.names, task.dt)}", flush=True)  # noqa: E731
     if args.viewer:
-        episodes = watch(env, act, steps, task.dt)
+        watch(env, act, steps, task.dt, report)
     else:
         path = args.out or default_video_path(args.checkpoint)
-        episodes = record(env, act, steps, task.dt, path)
-    for episode in episodes:
-        print(f"[play] {episode.line(cfg.command.names, task.dt)}")
-    if not args.viewer:
+        record(env, act, steps, task.dt, path, report)
         print(f"[play] wrote {path}")
 
 

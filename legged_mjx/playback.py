@@ -62,10 +62,10 @@ def _how_it_ended(finished: dict, env: int) -> str:
 
 
 @torch.inference_mode()
-def rollout(env, act, steps: int, on_poses=None) -> list:
+def rollout(env, act, steps: int, on_poses=None, on_episode=lambda episode: None) -> list:
     """Step `env` (an MjxVecEnv) `steps` times with actions act(observations TensorDict); after
-    each step call on_poses(step, qpos (E, nq) numpy). Returns every episode that ended, then the
-    ones still running, as Episodes."""
+    each step call on_poses(step, qpos (E, nq) numpy), and on_episode(Episode) for each episode as
+    it ends (at the end, for those still running). Returns all Episodes in that order."""
     episodes, running = [], _Running(env.num_envs)
     obs = env.get_observations()
     for step in range(steps):
@@ -84,8 +84,11 @@ def rollout(env, act, steps: int, on_poses=None) -> list:
             finished = {k: np.asarray(v) for k, v in env.state.finished.items()}
             for i in np.flatnonzero(dones.cpu().numpy()):
                 episodes.append(running.close(int(i), command[i], _how_it_ended(finished, i)))
+                on_episode(episodes[-1])
         if on_poses is not None:
             on_poses(step, np.asarray(env.state.data.qpos))
     command = np.asarray(env.state.command)
-    episodes += [running.close(i, command[i], "running") for i in range(env.num_envs) if running.steps[i]]
+    for i in np.flatnonzero(running.steps):
+        episodes.append(running.close(int(i), command[i], "running"))
+        on_episode(episodes[-1])
     return episodes

@@ -43,21 +43,22 @@ class ClipRecorder:
         runner.logger.log = log_and_record
 
     def record(self, it: int, policy, writer) -> str:
-        """Film the policy from fresh episodes; returns the MP4's path."""
+        """Film the policy from fresh episodes (the same starts and commands in every clip, so clips
+        compare); returns the MP4's path."""
         start = time.perf_counter()
         self.env.reset()
         path = os.path.join(self.folder, f"train_{it}.mp4")
-        frames = []
+        small = []  # half-size frames for TensorBoard
 
         def film(step, qpos):
             if step % self.stride == 0:
-                frames.append(self.renderer.frame(qpos))
-                append(frames[-1])
+                frame = self.renderer.frame(qpos)
+                append(frame)
+                small.append(frame[::2, ::2])
 
         with mp4_writer(path, self.fps) as append:
             rollout(self.env, policy, self.steps, film)
         if hasattr(writer, "_get_file_writer"):  # TensorBoard (wandb and neptune get the MP4 files only)
-            small = [frame[::2, ::2] for frame in frames]
             image = Summary.Image(
                 height=small[0].shape[0],
                 width=small[0].shape[1],
