@@ -121,7 +121,9 @@ def _onnx_policy(path: str) -> tuple[Callable, int, int]:
     model = onnx.load(path)
     for value in (*model.graph.input, *model.graph.output):
         value.type.tensor_type.shape.dim[0].dim_param = "batch"  # exported with batch 1; any batch works
-    session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3  # errors only: intermediate shapes were inferred for batch 1 and warn every call
+    session = onnxruntime.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
     obs_dim = session.get_inputs()[0].shape[1]
     action_dim = session.get_outputs()[0].shape[1]
