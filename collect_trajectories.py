@@ -12,7 +12,6 @@ leaves the previous file or a newer one. With --resume, --num_episodes is the to
 file. Schema and decisions: legged_mjx/dataset.py, legged_mjx/collect.py and the README.
 """
 
-import argparse
 import os
 import signal
 import sys
@@ -23,17 +22,27 @@ import torch
 
 from env_wrapper import LeggedVecEnv
 from legged_mjx.backends import add_backend_arguments, resolve_backend
-from legged_mjx.collect import Actor, Committer, check_resumable, collect, dataset_attrs, policy_std, segment_seed
-from legged_mjx.config import load_sections
+from legged_mjx.collect import (
+    Actor,
+    Committer,
+    check_policy_fits,
+    check_resumable,
+    collect,
+    dataset_attrs,
+    policy_std,
+    segment_seed,
+)
+from legged_mjx.cli import ArgumentParser, at_least
+from legged_mjx.devices import jax_device_for
 from legged_mjx.dataset import COMPRESSION
 from legged_mjx.errors import UserError, exit_on_user_error
 from legged_mjx.policies import load_policy
-from legged_mjx.tasks import make_task, task_config
-from legged_mjx.training import run_configs_of
+from legged_mjx.run_config import fix_commands, run_config
+from legged_mjx.tasks import make_task
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def parse_args(argv=None):
+    parser = ArgumentParser(description=__doc__)
     parser.add_argument(
         "--checkpoint", required=True, help="rsl_rl model_<it>.pt of this project, or a TorchScript/ONNX policy"
     )
@@ -74,38 +83,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--commit_every", type=float, default=60.0, help="seconds between commits to the file")
     parser.add_argument("--compression", default="gzip", choices=list(COMPRESSION), help="lzf: faster, h5py-only")
     args = parser.parse_args(argv)
-    for name in ("num_episodes", "num_envs"):
-        if getattr(args, name) < 1:
-            raise UserError(f"--{name} must be >= 1, got {getattr(args, name)}")
-    for name in ("obs_noise", "action_noise", "commit_every"):
-        if getattr(args, name) < 0:
-            raise UserError(f"--{name} must be >= 0, got {getattr(args, name)}")
+    at_least(args, 1, "num_episodes", "num_envs")
+    at_least(args, 0, "obs_noise", "action_noise", "commit_every")
     return args
-
-
-def run_config(checkpoint: str, task: str | None) -> tuple:
-    """(task name, task config, train config) of the run a policy comes from, or --task's defaults."""
-    if not os.path.isfile(checkpoint):
-        raise UserError(f"checkpoint not found: {checkpoint}")
-    folder = os.path.dirname(os.path.abspath(checkpoint))
-    folders = [folder, os.path.dirname(folder)] if os.path.basename(folder) == "exported" else [folder]
-    found = next((f for f in folders if os.path.isfile(os.path.join(f, "cfgs.pkl"))), None)
-    if found is None:
-        if task is None:
-            raise UserError(f"no cfgs.pkl beside {checkpoint}: pass --task to use a task's default configuration")
-        return task, task_config(task), {}
-    saved = run_configs_of(os.path.join(found, os.path.basename(checkpoint)))
-    if task is not None and task != saved["task"]:
-        raise UserError(f"--task {task} does not match the run's task '{saved['task']}' ({found}/cfgs.pkl)")
-    return saved["task"], load_sections(task_config(saved["task"]), saved), saved.get("train", {})
-
-
-def fix_commands(cfg, rows: list) -> None:
-    names = cfg.command.names
-    for row in rows:
-        if len(row) != len(names):
-            raise UserError(f"--command needs {len(names)} values ({' '.join(names)}), got {len(row)}")
-    cfg.command.table = [list(row) for row in rows]
 
 
 def make_actor(args, train: dict) -> tuple:
@@ -138,6 +118,7 @@ def existing_dataset(out: str, attrs: dict, resume: bool) -> tuple:
 @exit_on_user_error
 def main(argv=None) -> None:
     args = parse_args(argv)
+    jax_device_for(args.device)  # no CUDA: say so before the policy is read onto it
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill`: commit, like Ctrl-C
     if args.device == "cpu":
         torch.set_num_threads(1)  # the MLP is tiny next to the physics; torch's spinning threads slow JAX's
@@ -148,12 +129,7 @@ def main(argv=None) -> None:
     backend = resolve_backend(args.backend, args.device)
     policy, actor = make_actor(args, train)
     attrs = dataset_attrs(task_name, task, train, policy, actor, args.seed, args.compression, backend)
-    obs_dim = sum(term["size"] for term in attrs["obs_layout"]["policy"])
-    if (policy.obs_dim, policy.action_dim) != (obs_dim, task.num_actions):
-        raise UserError(
-            f"policy {args.checkpoint} maps {policy.obs_dim} observations to {policy.action_dim} actions; "
-            f"task {task_name} has {obs_dim} and {task.num_actions}"
-        )
+    check_policy_fits(policy, task_name, task)
     out = args.out or os.path.join("data", f"{task_name}_demos.h5")
     existing, segments = existing_dataset(out, attrs, args.resume)
     remaining = args.num_episodes - existing

@@ -18,13 +18,13 @@ import os
 if __name__ == "__main__":
     os.environ.setdefault("MUJOCO_GL", "egl")  # headless rendering for --video; must precede mujoco's import
 
-import argparse  # noqa: E402
 import shlex  # noqa: E402
 import sys  # noqa: E402
 from datetime import datetime  # noqa: E402
 
 import legged_mjx  # noqa: E402, F401  (before jax)
 
+from legged_mjx.cli import ArgumentParser  # noqa: E402
 from legged_mjx.files import atomic_write  # noqa: E402
 from legged_mjx.errors import UserError, exit_on_user_error  # noqa: E402
 from legged_mjx.backends import add_backend_arguments, resolve_backend  # noqa: E402
@@ -36,8 +36,8 @@ from legged_mjx.sim2sim.sweep import DEFAULT_SWEEP, build_sweep  # noqa: E402
 from legged_mjx.sim2sim.verdict import parse_thresholds, run_checks, verdict  # noqa: E402
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def parse_args(argv=None):
+    parser = ArgumentParser(description=__doc__)
     what = parser.add_argument_group("what to evaluate (--policy with --config, or --checkpoint)")
     what.add_argument("--policy", help="TorchScript .pt, ONNX .onnx or rsl_rl checkpoint .pt")
     what.add_argument("--config", help="params/env.yaml, deploy.yaml or a sim2sim profile")

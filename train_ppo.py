@@ -8,15 +8,21 @@
 
 Writes logs/<exp_name>/<date_time>/: model_<it>.pt, cfgs.pkl + cfgs.yaml, TensorBoard events and,
 at the end, exported/policy.pt (TorchScript) and exported/policy.onnx. Ctrl-C saves a checkpoint.
+--video films the policy every --video_interval iterations into <run>/videos/train_<it>.mp4 and
+TensorBoard (legged_mjx/training_video.py); it needs OpenGL offscreen (MUJOCO_GL=egl or osmesa).
 Any config field can be set with --set section.field=value (sections env, obs, reward, command,
 train; e.g. --set env.action_scale=0.25 --set train.algorithm.learning_rate=5e-4).
 """
 
-import argparse
+import logging
 import os
 import random
 import shutil
 import sys
+import warnings
+
+if __name__ == "__main__" and "--video" in sys.argv:  # only then: a machine without EGL still trains
+    os.environ.setdefault("MUJOCO_GL", "egl")  # headless rendering; must precede mujoco's import
 
 import legged_mjx  # noqa: F401  (before jax and torch)
 
@@ -25,17 +31,23 @@ import onnx
 import torch
 import yaml
 
-from env_wrapper import make_env
+from env_wrapper import LeggedVecEnv, make_env
 from legged_mjx import distributed
 from legged_mjx.backends import add_backend_arguments
+from legged_mjx.cli import ArgumentParser, at_least, existing_file
 from legged_mjx.config import apply_overrides, load_sections, parse_value, save_run_configs, to_dict
 from legged_mjx.errors import UserError, exit_on_user_error
+from legged_mjx.model import load_model
+from legged_mjx.rendering import check_rendering
 from legged_mjx.tasks import task_config, train_config
 from legged_mjx.training import Runner, latest_checkpoint, new_run_dir, run_configs_of
+from legged_mjx.training_video import INSTEAD as NO_VIDEO
+from legged_mjx.training_video import PURPOSE as VIDEO
+from legged_mjx.training_video import ClipRecorder
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def parse_args(argv=None):
+    parser = ArgumentParser(description=__doc__)
     parser.add_argument("--task", default="go2", help="go2 (default), ballu, ballu-imu")
     parser.add_argument("--num_envs", type=int, default=4096)
     parser.add_argument("--max_iterations", type=int, default=None, help="default: the task's (go2 10000)")
@@ -55,7 +67,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     ballu.add_argument("--GCR_range", type=float, nargs=2, default=None, metavar=("LO", "HI"))
     ballu.add_argument("--spcf", type=float, default=None, help="knee spring coefficient (default 0.005)")
     ballu.add_argument("--drag", type=float, default=None, help="balloon drag coefficient c_d (default 0.0)")
-    return parser.parse_args(argv)
+    video = parser.add_argument_group("video")
+    video.add_argument("--video", action="store_true", help="film the policy every --video_interval iterations")
+    video.add_argument("--video_interval", type=int, default=100, help="iterations between clips")
+    video.add_argument("--video_length", type=int, default=200, help="control steps per clip")
+    args = parser.parse_args(argv)
+    at_least(args, 1, "num_envs", "max_iterations", "video_interval", "video_length")
+    existing_file(args.xml_path, "model file")
+    existing_file(args.checkpoint, "checkpoint")
+    return args
 
 
 def split_sets(sets: list) -> tuple[dict, dict]:
@@ -127,7 +147,16 @@ def export_policy(runner: Runner, log_dir: str) -> str:
     final, staging = os.path.join(log_dir, "exported"), os.path.join(log_dir, ".exported-tmp")
     shutil.rmtree(staging, ignore_errors=True)
     runner.export_policy_to_jit(staging, "policy.pt")
-    runner.export_policy_to_onnx(staging, "policy.onnx")
+    # torch.onnx's exporter warns about optional torchvision ops and its own deprecations: not ours to act on
+    registration = logging.getLogger("torch.onnx._internal.exporter._registration")
+    level = registration.level
+    registration.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            runner.export_policy_to_onnx(staging, "policy.onnx")
+    finally:
+        registration.setLevel(level)
     onnx_path = os.path.join(staging, "policy.onnx")
     onnx.save_model(onnx.load(onnx_path), onnx_path, save_as_external_data=False)  # weights inline
     os.makedirs(final, exist_ok=True)
@@ -142,6 +171,8 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     launch = distributed.start(args.distributed, args.device)
     task, cfg, train, checkpoint = build_configs(args)
+    if args.video:
+        check_rendering(load_model(cfg.env.xml_path), VIDEO, NO_VIDEO)  # before anything compiles
     seed = launch.seed(train["seed"])
     seed_everything(seed)
     env = make_env(task, args.num_envs, launch.device, seed, cfg=cfg, backend=args.backend, threads=args.threads)
@@ -155,6 +186,11 @@ def main(argv=None) -> None:
 
     runner = Runner(env, train, log_dir=log_dir, device=launch.device)
     runner.add_git_repo_to_log(__file__)
+    clips = None
+    if args.video and log_dir:
+        clip_env = LeggedVecEnv(env.task, 2, launch.device, seed, backend=env.backend, threads=args.threads)
+        clips = ClipRecorder(clip_env, os.path.join(log_dir, "videos"), args.video_interval, args.video_length)
+        clips.attach(runner)
     if checkpoint:
         runner.load_checkpoint(checkpoint)
         print(f"[train_ppo] resumed from {checkpoint} at iteration {runner.current_learning_iteration}")
@@ -167,6 +203,8 @@ def main(argv=None) -> None:
             print(f"\n[train_ppo] interrupted: saved {path}")
         sys.exit(130)
     finally:
+        if clips:
+            clips.close()
         distributed.finish(launch)
     if log_dir:
         print(f"[train_ppo] exported policy to {export_policy(runner, log_dir)}")

@@ -7,6 +7,7 @@ most of the card, and these variables only take effect before jax itself is impo
 import contextlib
 import io
 import os
+import sys
 
 __version__ = "0.1.0"
 
@@ -22,6 +23,19 @@ if _cache_dir:
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
 
 # mujoco.mjx prints "Failed to import warp" when the optional Warp backend is absent; we use the
-# JAX backend, so keep that line out of every log.
-with contextlib.redirect_stdout(io.StringIO()):
-    import mujoco.mjx  # noqa: F401
+# JAX backend, so keep that line out of every log. mujoco loads the OpenGL backend MUJOCO_GL names
+# on import; an unknown or missing one fails there, before any entry point could report it, so this
+# is where it becomes every entry point's one-line error.
+try:
+    with contextlib.redirect_stdout(io.StringIO()):
+        import mujoco.mjx  # noqa: F401
+except (RuntimeError, ImportError, AttributeError, OSError) as error:
+    if not os.environ.get("MUJOCO_GL"):
+        raise
+    reason = " ".join(f"{type(error).__name__}: {error}".split())[:160]
+    print(
+        f"error: mujoco cannot load the OpenGL backend MUJOCO_GL={os.environ['MUJOCO_GL']} ({reason}); "
+        "use MUJOCO_GL=egl (GPU or Mesa EGL) or MUJOCO_GL=osmesa (libOSMesa), or leave it unset",
+        file=sys.stderr,
+    )
+    sys.exit(2)

@@ -234,7 +234,7 @@ class Claims:
 
 
 def collect(env, actor: Actor, num_episodes: int, committer: Committer, progress: bool = True) -> int:
-    """Run `env` (an MjxVecEnv, reset here) with `actor` until `num_episodes` claimed episodes have
+    """Run `env` (a LeggedVecEnv, reset here) with `actor` until `num_episodes` claimed episodes have
     finished, committing them through `committer`. Returns the episodes written."""
     committer.segment.update(num_envs=env.num_envs, env_seed=env.batch.seed, device=str(env.device))
     claims = Claims(num_episodes, env.num_envs)
@@ -327,6 +327,16 @@ def obs_layout(task) -> dict:
             layout[group].append({**to_dict(term), "start": start, "size": size})
             start += size
     return layout
+
+
+def check_policy_fits(policy, task_name: str, task) -> None:
+    """The policy must map the task's policy observation to its actions."""
+    obs_dim = sum(term["size"] for term in obs_layout(task)["policy"])
+    if (policy.obs_dim, policy.action_dim) != (obs_dim, task.num_actions):
+        raise UserError(
+            f"policy {policy.path} maps {policy.obs_dim} observations to {policy.action_dim} actions; "
+            f"task {task_name} has {obs_dim} and {task.num_actions}"
+        )
 
 
 def dataset_attrs(

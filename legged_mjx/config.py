@@ -1,12 +1,16 @@
 """Config plumbing: dataclasses <-> plain dicts, overrides by name, YAML/pickle next to each run.
 
 Overrides are `{key: value}` where key is `section.field` (sections: env, obs, reward, command)
-or a bare field name that exists in exactly one section (`GCR`, `spcf`, `action_scale`).
+or a bare field name that exists in exactly one section (`GCR`, `spcf`, `action_scale`). A value
+must have the type the field is annotated with (ints pass as floats) and lie in its physical range
+(LIMITS); anything else is a UserError.
 """
 
 import dataclasses
+import math
 import os
 import pickle
+import types
 
 import yaml
 
@@ -15,6 +19,30 @@ from legged_mjx.files import atomic_write
 from legged_mjx.observations import ObsTerm
 
 SECTIONS = ("env", "obs", "reward", "command")
+
+
+def _positive(value) -> bool:
+    return value > 0
+
+
+def _range(value) -> bool:
+    return value is None or (len(value) == 2 and 0 < value[0] <= value[1])
+
+
+# field name (any section) -> (test, what it needs); NaN fails every test
+LIMITS = {
+    "sim_dt": (_positive, "> 0"),
+    "decimation": (_positive, ">= 1"),
+    "episode_length_s": (_positive, "> 0"),
+    "action_clip": (_positive, "> 0"),
+    "friction_scale": (_positive, "> 0"),
+    "mass_scale": (_positive, "> 0"),
+    "resample_s": (_positive, "> 0"),
+    "GCR": (_positive, "> 0"),
+    "GCR_range": (_range, "two values 0 < LO <= HI"),
+    "spcf": (lambda v: v >= 0, ">= 0"),
+    "drag": (lambda v: v >= 0, ">= 0"),
+}
 
 
 def to_dict(cfg) -> dict:
@@ -52,13 +80,39 @@ def parse_value(text: str):
     return value
 
 
-def _coerce(value, current):
-    """Parse CLI strings (unless the field is a string); ints become floats in float fields."""
-    if isinstance(value, str) and not isinstance(current, str):
+def _accepts(annotation, value) -> bool:
+    """Whether `value` fits a field annotated `annotation` (float also takes int; bool is no number)."""
+    if isinstance(annotation, types.UnionType):
+        return any(_accepts(member, value) for member in annotation.__args__)
+    if annotation is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if annotation is type(None):
+        return value is None
+    return not isinstance(annotation, type) or isinstance(value, annotation)
+
+
+def _coerce(key: str, value, field: dataclasses.Field):
+    """A CLI string parsed (unless the field is a string), type-checked against the field's
+    annotation and range-checked (LIMITS); ints become floats in float fields."""
+    if isinstance(value, str) and field.type is not str:
         value = parse_value(value)
-    if isinstance(current, float) and isinstance(value, int) and not isinstance(value, bool):
+    if not _accepts(field.type, value):
+        wanted = getattr(field.type, "__name__", str(field.type))
+        raise UserError(f"config key '{key}' needs a value of type {wanted}, got {value!r}")
+    if isinstance(value, int) and not isinstance(value, bool) and _accepts(field.type, 0.5):
         value = float(value)
+    if field.name in LIMITS and not _within(LIMITS[field.name][0], value):
+        raise UserError(f"config key '{key}' must be {LIMITS[field.name][1]}, got {value!r}")
     return value
+
+
+def _within(test, value) -> bool:
+    try:
+        return bool(test(value)) and not (isinstance(value, float) and math.isnan(value))
+    except TypeError:  # e.g. a GCR_range with strings in it
+        return False
 
 
 def _obs_groups(groups: dict) -> dict:
@@ -70,7 +124,8 @@ def apply_overrides(cfg, overrides: dict):
     for key, value in overrides.items():
         section_name, name = _resolve(cfg, key)
         section = getattr(cfg, section_name)
-        value = _coerce(value, getattr(section, name))
+        field = next(f for f in dataclasses.fields(section) if f.name == name)
+        value = _coerce(f"{section_name}.{name}", value, field)
         if section_name == "obs" and name == "groups":
             value = _obs_groups(value)
         setattr(section, name, value)

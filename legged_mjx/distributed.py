@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import jax
 import torch
 
-from env_wrapper import jax_device_for
+from legged_mjx.devices import jax_device_for
 from legged_mjx.errors import UserError
 
 TORCHRUN_VARIABLES = ("WORLD_SIZE", "RANK", "LOCAL_RANK")

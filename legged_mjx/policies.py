@@ -134,13 +134,15 @@ def _onnx_policy(path: str, action_dim: int | None) -> tuple[Callable, int, int]
     import onnx
     import onnxruntime
 
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3  # errors only: intermediate shapes were inferred for batch 1 and warn every call
     try:
         model = onnx.load(path)  # external data (policy.onnx.data) is read relative to the model's folder
         for value in (*model.graph.input, *model.graph.output):
             dims = value.type.tensor_type.shape.dim
             if dims:
                 dims[0].dim_param = "batch"  # exported with batch 1; any batch works
-        session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+        session = onnxruntime.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
     except Exception as error:  # noqa: BLE001 - an unreadable or unsupported model is the user's input problem
         raise UserError(f"cannot read ONNX model {path}: {' '.join(str(error).split())}") from None
     name = session.get_inputs()[0].name

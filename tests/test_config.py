@@ -2,6 +2,7 @@
 
 import os
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -35,6 +36,38 @@ def test_overrides_by_bare_and_dotted_names():
     assert cfg.obs.groups["policy"][0].scale == 0.2
     with pytest.raises(UserError, match="unknown config key 'nope'"):
         task_config("go2", {"nope": 1})
+
+
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("env.sim_dt", "abc", "'env.sim_dt' needs a value of type float, got 'abc'"),
+        ("env.decimation", "2.5", "'env.decimation' needs a value of type int, got 2.5"),
+        ("env.action_latency", "3", "'env.action_latency' needs a value of type bool, got 3"),
+        ("env.knee", "stiff", "'env.knee' needs a value of type dict, got 'stiff'"),
+        ("env.sim_dt", "0", "'env.sim_dt' must be > 0, got 0.0"),
+        ("env.sim_dt", "nan", "'env.sim_dt' must be > 0, got nan"),
+        ("GCR", "-1", "'env.GCR' must be > 0, got -1.0"),
+        ("GCR_range", "[0.9, 0.7]", "'env.GCR_range' must be two values 0 < LO <= HI, got [0.9, 0.7]"),
+        ("GCR_range", "[0, 0.7]", "must be two values 0 < LO <= HI"),
+        ("GCR_range", "[0.7]", "must be two values 0 < LO <= HI"),
+        ("spcf", "-0.1", "'env.spcf' must be >= 0"),
+        ("drag", "-0.4", "'env.drag' must be >= 0"),
+    ],
+)
+def test_override_of_wrong_type_or_out_of_range_is_a_user_error(key, value, message):
+    with pytest.raises(UserError) as error:
+        task_config("ballu", {key: value})
+    assert message in str(error.value)
+
+
+def test_overrides_keep_their_field_types():
+    cfg = task_config("ballu", {"GCR": 1, "GCR_range": [0.8, 0.8], "decimation": "3", "spcf": "0"})
+    assert cfg.env.GCR == 1.0 and isinstance(cfg.env.GCR, float) and cfg.env.decimation == 3 and cfg.env.spcf == 0.0
+    assert task_config("go2", {"env.kp": "2"}).env.kp == 2.0 and isinstance(task_config("go2", {"kp": 2}).env.kp, float)
+    assert task_config("go2", {"env.kp": "[20, 20]"}).env.kp == [20, 20]
+    with pytest.raises(UserError, match=re.escape("'env.kp' needs a value of type float | list, got 'stiff'")):
+        task_config("go2", {"env.kp": "stiff"})
 
 
 def test_saved_configs_rebuild_the_same_task_config(tmp_path):

@@ -16,9 +16,9 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def train(*args, timeout=600):
+def train(*args, timeout=600, env=None):
     command = [sys.executable, os.path.join(ROOT, "train_ppo.py"), "--device", "cpu", *args]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +71,30 @@ def test_tensorboard_has_every_reward_term(first_run):
         assert f"Episode_Reward/{term}" in tags
 
 
+def test_video_clips_every_iteration_without_changing_training(first_run):
+    """Same flags and seed as first_run plus --video: two clips (MP4 and TensorBoard), identical weights."""
+    import imageio.v2 as imageio
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    logs, first = first_run
+    args = ["--num_envs", "8", "--max_iterations", "2", "--log_root", str(logs), "--exp_name", "video"]
+    video = ["--video", "--video_interval", "1", "--video_length", "10"]
+    result = train(*args, *video, env={**os.environ, "MUJOCO_GL": "egl"})
+    if result.returncode == 2 and "needs an OpenGL context" in result.stderr:
+        pytest.skip("no EGL here: " + result.stderr.strip())
+    assert result.returncode == 0, result.stderr[-2000:]
+    (run,) = glob.glob(str(logs / "video" / "*"))
+    assert sorted(os.listdir(os.path.join(run, "videos"))) == ["train_0.mp4", "train_1.mp4"]
+    for clip in ("train_0.mp4", "train_1.mp4"):
+        reader = imageio.get_reader(os.path.join(run, "videos", clip))
+        assert reader.count_frames() == 5 and reader.get_meta_data()["size"] == (640, 240)  # 10 steps, every 2nd
+    images = EventAccumulator(run, size_guidance={"images": 0}).Reload().Images("Video/policy")
+    assert [image.step for image in images] == [0, 1] and images[0].encoded_image_string[:6] == b"GIF89a"
+    with_video, without = (torch.load(os.path.join(r, "model_1.pt"), weights_only=False) for r in (run, first))
+    for name, value in without["actor_state_dict"].items():
+        assert torch.equal(with_video["actor_state_dict"][name], value), name
+
+
 def test_resume_continues_iteration_count(first_run):
     logs, first = first_run
     result = train(
@@ -118,7 +142,7 @@ def test_ctrl_c_saves_a_checkpoint(tmp_path):
     [
         (["--task", "go3"], "unknown task 'go3'"),
         (["--xml-path", "/nonexistent/go2.xml"], "model file not found: /nonexistent/go2.xml"),
-        (["--checkpoint", "/nonexistent/model_5.pt"], "no cfgs.pkl beside"),
+        (["--checkpoint", "/nonexistent/model_5.pt"], "checkpoint not found: /nonexistent/model_5.pt"),
         (["--set", "env.actio_scale=0.2"], "unknown config key 'env.actio_scale'"),
         pytest.param(
             ["--device", "cuda:0"],

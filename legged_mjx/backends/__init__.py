@@ -47,9 +47,20 @@ def make_backend(name: str, task, num_envs: int, device=None, threads: int | Non
     raise UserError(f"unknown backend '{name}' (known: {', '.join(BACKENDS[1:])})")
 
 
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
 def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
     """--backend and --threads, shared by every entry point."""
     parser.add_argument(
         "--backend", default="auto", choices=BACKENDS, help="physics: auto (mujoco on a CPU, mjx on CUDA), mjx, mujoco"
     )
-    parser.add_argument("--threads", type=int, default=None, help="native backend threads (default: all cores)")
+    parser.add_argument("--threads", type=positive_int, default=None, help="native backend threads (default: all)")

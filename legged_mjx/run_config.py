@@ -1,0 +1,42 @@
+"""The task and configs a policy file comes with: the cfgs.pkl of its run (beside a model_<it>.pt,
+or one folder up from an exported/ policy), else the defaults of the task the user names."""
+
+import os
+
+from legged_mjx.config import load_sections
+from legged_mjx.errors import UserError
+from legged_mjx.tasks import task_config
+from legged_mjx.training import run_configs_of
+
+
+def run_config(checkpoint: str, task: str | None) -> tuple:
+    """(task name, task config, train config) of the run a policy comes from, or --task's defaults."""
+    if not os.path.isfile(checkpoint):
+        raise UserError(f"checkpoint not found: {checkpoint}")
+    folder = run_folder(checkpoint)
+    if not os.path.isfile(os.path.join(folder, "cfgs.pkl")):
+        if task is None:
+            raise UserError(f"no cfgs.pkl beside {checkpoint}: pass --task to use a task's default configuration")
+        return task, task_config(task), {}
+    saved = run_configs_of(os.path.join(folder, os.path.basename(checkpoint)))
+    if task is not None and task != saved["task"]:
+        raise UserError(f"--task {task} does not match the run's task '{saved['task']}' ({folder}/cfgs.pkl)")
+    return saved["task"], load_sections(task_config(saved["task"]), saved), saved.get("train", {})
+
+
+def run_folder(checkpoint: str) -> str:
+    """The run folder of a policy file: its own folder, or the parent of exported/ when that holds cfgs.pkl."""
+    folder = os.path.dirname(os.path.abspath(checkpoint))
+    parent = os.path.dirname(folder)
+    if os.path.isfile(os.path.join(folder, "cfgs.pkl")) or os.path.basename(folder) != "exported":
+        return folder
+    return parent if os.path.isfile(os.path.join(parent, "cfgs.pkl")) else folder
+
+
+def fix_commands(cfg, rows: list) -> None:
+    """Hold command rows (each with every command slot): environment i follows row i % len(rows)."""
+    names = cfg.command.names
+    for row in rows:
+        if len(row) != len(names):
+            raise UserError(f"--command needs {len(names)} values ({' '.join(names)}), got {len(row)}")
+    cfg.command.table = [list(row) for row in rows]
