@@ -78,7 +78,8 @@ class LeggedVecEnv(VecEnv):
     def step(self, actions: torch.Tensor) -> tuple[TensorDict, torch.Tensor, torch.Tensor, dict]:
         self._check_actions(actions)
         self.state, self.stats = self.batch.step(self.state, self.stats, jax.dlpack.from_dlpack(actions.detach()))
-        self.stats.non_finite_actions_total.copy_to_host_async()
+        with jax.transfer_guard_device_to_host("allow"):  # deliberate and non-blocking: read a step later
+            self.stats.non_finite_actions_total.copy_to_host_async()
         terminated, truncated = to_torch(self.state.terminated), to_torch(self.state.truncated)
         log = {name: to_torch(value) for name, value in self.stats.mean.items()}
         log["Stats/non_finite_resets_total"] = to_torch(self.stats.non_finite_total)

@@ -104,7 +104,6 @@ def main(argv=None) -> int:
         raise UserError(f"--video_envs must be >= 1 with --video, got {args.video_envs}")
     thresholds = parse_thresholds(args.threshold)
     perturbations = build_perturbations(args.perturb)
-    print(f"[sim2sim] backend {settings.backend} on {settings.device}")
     source = load_source(args, args.device)
     rows = build_sweep(args.sweep, source.task_cfg.command.ranges, args.seed)
     if args.video:
@@ -112,6 +111,7 @@ def main(argv=None) -> int:
         from legged_mjx.sim2sim.video import check_rendering
 
         check_rendering(load_model(source.task_cfg.env.xml_path))
+    print(f"[sim2sim] backend {settings.backend} on {settings.device}")
     evaluation = evaluate(source, rows, perturbations, settings)
     checks = run_checks(evaluation, thresholds)
     command_line = shlex.join(["python", "sim2sim.py", *(sys.argv[1:] if argv is None else argv)])

@@ -18,6 +18,7 @@ import logging
 import os
 import random
 import shutil
+import signal
 import sys
 import warnings
 
@@ -169,13 +170,15 @@ def export_policy(runner: Runner, log_dir: str) -> str:
 @exit_on_user_error
 def main(argv=None) -> None:
     args = parse_args(argv)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C saves, even if started with SIGINT ignored
     launch = distributed.start(args.distributed, args.device)
     task, cfg, train, checkpoint = build_configs(args)
     if args.video:
         check_rendering(load_model(cfg.env.xml_path), VIDEO, NO_VIDEO)  # before anything compiles
     seed = launch.seed(train["seed"])
     seed_everything(seed)
-    env = make_env(task, args.num_envs, launch.device, seed, cfg=cfg, backend=args.backend, threads=args.threads)
+    physics = {"backend": args.backend, "threads": args.threads}
+    env = make_env(task, num_envs=args.num_envs, device=launch.device, seed=seed, cfg=cfg, **physics)
     log_dir = new_run_dir(args.log_root, args.exp_name or f"{task}-ppo-dynaflow") if launch.is_main else None
     if launch.is_main:
         configs = {"task": task, "backend": env.backend, **to_dict(cfg), "train": train}

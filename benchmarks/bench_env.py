@@ -2,8 +2,9 @@
 
 For each batch size and backend: the full VecEnv step (torch actions in, DLPack both ways, actuator
 law every substep, observations, rewards, terminations, auto-reset, episode statistics) and the
-bare engine for the same model and substeps, holding the env's last controls and forces:
-- mjx: jit(vmap(decimation x mjx.step));
+bare engine for the same model and substeps, holding the controls and body forces (BALLU's
+buoyancy) that the task's hook gives at the env's state:
+- mjx, warp: jit(vmap(decimation x mjx.step));
 - mujoco: one `mujoco.rollout` call of `decimation` steps on the same persistent thread pool.
 Env and bare engine are interleaved and timed on the same machine state after a warm-up (BALLU's
 step costs more once it has landed). Prints each env/engine cost and, with both backends, the
@@ -23,6 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import legged_mjx  # noqa: F401,E402  (before jax)
 
 import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
 import mujoco  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -43,16 +45,32 @@ def time_calls(run_once, sync, steps: int) -> float:
     return (time.perf_counter() - start) / steps
 
 
+def held_inputs(env) -> tuple:
+    """(ctrl (N, nu), xfrc_applied (N, nbody, 6) or None): the task's control hook at the env's state
+    and last action, which the bare engines then hold."""
+    task, state = env.task, env.state
+    physics = jax.tree.map(jnp.asarray, state.physics)
+    targets = jax.vmap(task.action_targets)(state.last_action)
+    ctrl, xfrc_applied = jax.vmap(task.control)(physics, targets, state.params)
+    return np.asarray(ctrl, np.float64), None if xfrc_applied is None else np.asarray(xfrc_applied, np.float64)
+
+
 def bare_mjx(env):
-    """jit(vmap(decimation x mjx.step)) from the env's physics, holding its last ctrl (and no forces)."""
+    """jit(vmap(decimation x mjx.step)) from the env's physics, holding the hook's controls and forces."""
     backend, decimation = env.batch.backend, env.task.cfg.env.decimation
     model = backend.model
+    ctrl, xfrc_applied = held_inputs(env)
+    inputs = {"ctrl": ctrl} if xfrc_applied is None else {"ctrl": ctrl, "xfrc_applied": xfrc_applied}
 
     def control_step(data):
         return jax.lax.fori_loop(0, decimation, lambda _, d: mjx.step(model, d), data)
 
-    physics = env.state.physics
-    data = [jax.vmap(lambda p: backend.template.replace(**{n: getattr(p, n) for n in PHYSICS_FIELDS}))(physics)]
+    def batched_data(physics, inputs):
+        fields = {n: getattr(physics, n) for n in PHYSICS_FIELDS if n != "ctrl"}
+        return backend.template.replace(**fields, **inputs)
+
+    physics = jax.tree.map(jnp.asarray, env.state.physics)
+    data = [jax.vmap(batched_data)(physics, jax.tree.map(jnp.asarray, inputs))]
     step = jax.jit(jax.vmap(control_step))
 
     def run_once():
@@ -63,14 +81,18 @@ def bare_mjx(env):
 
 def bare_rollout(env):
     """One mujoco.rollout call of `decimation` steps per control step on the backend's thread pool,
-    from the env's physics, holding its last ctrl."""
+    from the env's physics, holding the hook's controls and forces."""
     backend, decimation = env.batch.backend, env.task.cfg.env.decimation
     p = env.state.physics
     state = [np.concatenate([p.time[:, None], p.qpos, p.qvel, p.act], axis=1)]
-    control = np.ascontiguousarray(np.repeat(p.ctrl[:, None, :], decimation, axis=1))
+    ctrl, xfrc_applied = held_inputs(env)
+    inputs = ctrl if xfrc_applied is None else np.concatenate([ctrl, xfrc_applied.reshape(len(ctrl), -1)], axis=1)
+    control = np.ascontiguousarray(np.repeat(inputs[:, None, :], decimation, axis=1))
 
     def run_once():
-        out, _ = backend.pool.rollout(backend.models, backend.datas, state[0], control, nstep=decimation)
+        out, _ = backend.pool.rollout(
+            backend.models, backend.datas, state[0], control, control_spec=backend.control_spec, nstep=decimation
+        )
         state[0] = out[:, -1]
 
     return run_once, lambda: None
@@ -86,12 +108,15 @@ def main():
     parser.add_argument("--task", default="go2")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--num_envs", type=int, nargs="+", default=[256, 1024, 4096])
-    parser.add_argument("--backend", nargs="+", default=["mujoco", "mjx"], choices=BACKENDS[1:])
+    parser.add_argument(
+        "--backend", nargs="+", default=None, choices=BACKENDS[1:], help="default: mujoco mjx on a CPU, mjx on CUDA"
+    )
     parser.add_argument("--threads", type=int, default=None, help="native backend threads (default: all cores)")
     parser.add_argument("--steps", type=int, default=20, help="control steps per timed loop")
     parser.add_argument("--repeats", type=int, default=3, help="timed loops of each; the best is reported")
     parser.add_argument("--warmup", type=int, default=100, help="untimed env steps first (compile, settle)")
     args = parser.parse_args()
+    args.backend = args.backend or (["mujoco", "mjx"] if args.device == "cpu" else ["mjx"])
 
     print(f"machine: {platform.node()} {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs")
     print(f"jax {jax.__version__} on {jax.devices()[0].platform}; mujoco {mujoco.__version__}; device {args.device}")
@@ -104,7 +129,7 @@ def main():
             actions = 0.3 * torch.randn(num_envs, env.num_actions, device=args.device, generator=generator)
             env_run = env_steps(env, actions)
             time_calls(*env_run, args.warmup)  # compile, then reach the steady state (landed, walking)
-            bare_run = (bare_mjx if backend == "mjx" else bare_rollout)(env)
+            bare_run = (bare_rollout if backend == "mujoco" else bare_mjx)(env)
             time_calls(*bare_run, 1)  # compile
             env_time = bare_time = float("inf")
             for _ in range(args.repeats):  # interleaved: both see the same machine load and episode phase

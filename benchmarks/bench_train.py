@@ -47,8 +47,11 @@ def main():
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--num_envs", type=int, default=256)
     parser.add_argument("--iterations", type=int, default=5)
-    parser.add_argument("--backend", nargs="+", default=["mujoco", "mjx"], choices=BACKENDS[1:])
+    parser.add_argument(
+        "--backend", nargs="+", default=None, choices=BACKENDS[1:], help="default: mujoco mjx on a CPU, mjx on CUDA"
+    )
     args = parser.parse_args()
+    args.backend = args.backend or (["mujoco", "mjx"] if args.device == "cpu" else ["mjx"])
     print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs; device {args.device}")
     for backend in args.backend:
         measure(args, backend)

@@ -32,6 +32,7 @@ import jax  # noqa: E402
 import mujoco  # noqa: E402
 import torch  # noqa: E402
 
+from legged_mjx.backends import resolve_backend  # noqa: E402
 from legged_mjx.checklog import CheckLog, StepFailed, run_command  # noqa: E402
 from legged_mjx.errors import UserError, exit_on_user_error  # noqa: E402
 from legged_mjx.training import latest_checkpoint  # noqa: E402
@@ -100,16 +101,16 @@ def cuda_tests(timeout: float) -> tuple[dict, str, list]:
     return counts, output, command
 
 
-def gpu_backends(help_text: str) -> list:
-    """mjx, and warp where it is importable and the benchmark knows it."""
-    return ["mjx"] + (["warp"] if importlib.util.find_spec("warp") and "warp" in help_text else [])
+def jax_backends() -> list:
+    """The JAX physics backends (the GPU ones): mjx, and warp where warp-lang is installed."""
+    return ["mjx"] + (["warp"] if importlib.util.find_spec("warp") else [])
 
 
-def bench_env(device: str, num_envs: list, extra: list, backend: str | None, timeout: float) -> tuple[dict, str, list]:
+def bench_env(device: str, num_envs: list, extra: list, backend: str, timeout: float) -> tuple[dict, str, list]:
     command = script("benchmarks", "bench_env.py") + ["--task", "go2", "--device", device, "--num_envs"]
-    command += [str(n) for n in num_envs] + extra + (["--backend", backend] if backend else [])
+    command += [str(n) for n in num_envs] + extra + ["--backend", backend]
     output = checked(command, timeout)
-    rows = re.findall(r"^\s*(\d+)\s+([\d,]+)\s+([\d,]+)\s+([\d.]+)\s*$", output, re.MULTILINE)
+    rows = re.findall(r"^\s*\S+\s+\S+\s+(\d+)\s+([\d,]+)\s+([\d,]+)\s+([\d.]+)\s*$", output, re.MULTILINE)
     figures = {
         f"{n} envs": f"env {env} steps/s, bare physics {physics} steps/s, env/physics cost {ratio}"
         for n, env, physics, ratio in rows
@@ -120,6 +121,7 @@ def bench_env(device: str, num_envs: list, extra: list, backend: str | None, tim
 def bench_train(device: str, num_envs: int, iterations: int, timeout: float) -> tuple[dict, str, list]:
     command = script("benchmarks", "bench_train.py") + ["--task", "go2", "--device", device]
     command += ["--num_envs", str(num_envs), "--iterations", str(iterations)]
+    command += ["--backend", resolve_backend("auto", device)]
     output = checked(command, timeout)
     figures = {}
     if match := re.search(r"samples/s \(whole iteration\): ([\d,]+)", output):
@@ -191,11 +193,16 @@ def main(argv=None) -> None:
         log.run("cuda tests", cuda_tests, timeout)
     else:
         log.skip("cuda tests", "--device cpu: tests/test_cuda.py needs a GPU")
-    help_text = subprocess.run(script("benchmarks", "bench_env.py") + ["--help"], capture_output=True, text=True).stdout
-    takes_backend = "--backend" in help_text
-    for backend in gpu_backends(help_text) if takes_backend else [None]:
-        name = f"bench_env {backend or 'mjx'}"
-        log.run(name, bench_env, args.device, settings["bench_envs"], settings["bench_args"], backend, timeout)
+    for backend in jax_backends():
+        log.run(
+            f"bench_env {backend}",
+            bench_env,
+            args.device,
+            settings["bench_envs"],
+            settings["bench_args"],
+            backend,
+            timeout,
+        )
     log.run("bench_train", bench_train, args.device, settings["train_envs"], settings["bench_iterations"], timeout)
     seconds = args.train_seconds or settings["train_seconds"]
     trained = log.run("train", train, args.device, settings["train_envs"], settings["iterations"], seconds, out)

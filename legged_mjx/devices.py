@@ -21,7 +21,7 @@ def jax_device_for(device: str | torch.device) -> jax.Device:
         gpus = jax.devices("cuda")
     except RuntimeError:
         raise UserError(
-            f"device '{device}' requested but JAX has no CUDA backend (pip install 'jax[cuda12]')"
+            f"device '{device}' requested but JAX has no CUDA backend (pip install 'jax[cuda13]')"
         ) from None
     index = device.index or 0
     if index >= len(gpus):

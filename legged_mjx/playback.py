@@ -71,11 +71,11 @@ def rollout(env, act, steps: int, on_poses=None, on_episode=lambda episode: None
     for step in range(steps):
         command = np.asarray(env.state.command)
         obs, rewards, dones, _ = env.step(act(obs).contiguous())
-        final = env.state.final
+        final = env.state.final["physics"]  # before any auto-reset
         velocity = np.concatenate(
             [
-                np.asarray(_to_body(final["qpos"][:, 3:7], final["qvel"][:, 0:3]))[:, :2],
-                np.asarray(final["qvel"][:, 5:6]),
+                np.asarray(_to_body(final.qpos[:, 3:7], final.qvel[:, 0:3]))[:, :2],
+                np.asarray(final.qvel[:, 5:6]),
             ],
             axis=1,
         )
@@ -86,7 +86,7 @@ def rollout(env, act, steps: int, on_poses=None, on_episode=lambda episode: None
                 episodes.append(running.close(int(i), command[i], _how_it_ended(finished, i)))
                 on_episode(episodes[-1])
         if on_poses is not None:
-            on_poses(step, np.asarray(env.state.data.qpos))
+            on_poses(step, np.asarray(env.state.physics.qpos))
     command = np.asarray(env.state.command)
     for i in np.flatnonzero(running.steps):
         episodes.append(running.close(int(i), command[i], "running"))

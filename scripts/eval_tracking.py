@@ -36,7 +36,8 @@ def rollout(env, act) -> tuple:
     obs = env.get_observations()
     for _ in range(env.max_episode_length - 1):  # stop before the time-out resets the batch
         obs, reward, done, _ = env.step(act(obs["policy"]))
-        lin_vel_body = jax.vmap(lmath.quat_rotate_inverse)(env.state.data.qpos[:, 3:7], env.state.data.qvel[:, :3])
+        qpos, qvel = np.asarray(env.state.physics.qpos), np.asarray(env.state.physics.qvel)
+        lin_vel_body = jax.vmap(lmath.quat_rotate_inverse)(qpos[:, 3:7], qvel[:, :3])
         velocities.append(np.asarray(lin_vel_body[:, 0]))
         rewards.append(reward.numpy())
         ended |= done.numpy()

@@ -1,4 +1,4 @@
-"""Physics backends: native MuJoCo (float64, C threads) and MJX (float32, JAX) give the same task.
+"""Physics backends: native MuJoCo (float64, C threads), MJX and MJX-Warp (float32) give the same task.
 
 From the same initial state and the same actions, both backends must give the same observations,
 reward terms and terminations, reset at the same steps, and honour the model's integrator.
@@ -46,12 +46,16 @@ def rollout(task, backend: str, actions: np.ndarray) -> list:
     return out
 
 
-@pytest.fixture(scope="module", params=[("go2", 6e-6, 3e-5), ("ballu", 4e-4, 1e-2)], ids=["go2", "ballu"])
+TOLERANCES = {"go2": (6e-6, 3e-5), "ballu": (4e-4, 1e-2)}  # |dqpos| rad, |dobs| (see the module docstring)
+
+
+@pytest.fixture(scope="module", params=["go2-mjx", "ballu-mjx", "go2-warp", "ballu-warp"])
 def both_backends(request):
-    name, qpos_tol, obs_tol = request.param
+    """The native backend's rollout and a JAX engine's (mjx or warp), same states and actions."""
+    name, engine = request.param.split("-")
     task = make_task(name, episode_length_s=0.3)  # 15 steps: the auto-reset happens inside the window
     actions = np.random.default_rng(0).uniform(-1, 1, (STEPS, NUM_ENVS, task.num_actions)).astype(np.float32)
-    return rollout(task, "mujoco", actions), rollout(task, "mjx", actions), qpos_tol, obs_tol
+    return rollout(task, "mujoco", actions), rollout(task, engine, actions), *TOLERANCES[name]
 
 
 def test_same_observations_rewards_and_terminations(both_backends):
@@ -119,7 +123,7 @@ def test_every_backend_honours_the_model_integrator(tmp_path):
 
 def test_backend_choice():
     assert resolve_backend("auto", "cpu") == "mujoco" and resolve_backend("auto", "cuda:0") == "mjx"
-    assert resolve_backend("mjx", "cpu") == "mjx"
+    assert resolve_backend("mjx", "cpu") == "mjx" and resolve_backend("warp", "cpu") == "warp"  # slow, for CI
     with pytest.raises(UserError, match="needs --device cpu"):
         resolve_backend("mujoco", "cuda:0")
     with pytest.raises(UserError, match="unknown backend 'bullet'"):

@@ -59,7 +59,7 @@ CASES = [
     # play.py
     ("play", ["--checkpoint", "{run}", "--duration", "long"], "argument --duration: invalid float value: 'long'"),
     ("play", ["--checkpoint", "{run}", "--num_envs", "0"], "--num_envs must be >= 1, got 0"),
-    ("play", ["--checkpoint", "{run}", "--backend", "warp"], "argument --backend: invalid choice: 'warp'"),
+    ("play", ["--checkpoint", "{run}", "--backend", "physx"], "argument --backend: invalid choice: 'physx'"),
     ("play", ["--checkpoint", "{run}", "--duration", "-1"], "--duration must be > 0, got -1.0"),
     ("play", ["--checkpoint", "{run}", "--command", "1", "0", "0", "0.3", "0", "9"], "--command takes at most 5"),
     ("play", ["--checkpoint", "{run}", "--task", "ballu"], "does not match the run's task 'go2'"),

@@ -10,7 +10,7 @@ import time
 from legged_mjx.checklog import CheckLog, StepFailed, run_command
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-STEPS = ["versions", "cuda tests", "bench_env mjx", "bench_train", "train", "curve", "sim2sim"]
+STEPS = ["versions", "cuda tests", "bench_env mjx", "bench_env warp", "bench_train", "train", "curve", "sim2sim"]
 
 
 def test_a_failing_step_is_recorded_and_the_next_still_runs(tmp_path):
@@ -37,7 +37,15 @@ def test_a_failing_step_is_recorded_and_the_next_still_runs(tmp_path):
 def test_run_command_interrupts_at_its_time_limit():
     start = time.monotonic()
     status, output, stopped = run_command(
-        [sys.executable, "-c", "import time; print('hi', flush=True); time.sleep(60)"], 1.0, echo=False
+        # like train_ppo.py, the child takes Ctrl-C even when started from a job that ignores SIGINT
+        [
+            sys.executable,
+            "-c",
+            "import signal, time; signal.signal(signal.SIGINT, signal.default_int_handler);"
+            " print('hi', flush=True); time.sleep(60)",
+        ],
+        1.0,
+        echo=False,
     )
     assert stopped and status != 0 and output.startswith("hi")
     assert time.monotonic() - start < 30

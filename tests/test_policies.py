@@ -5,10 +5,11 @@ import os
 import pytest
 import torch
 
+from shared_fixtures import fixture_dir
 from legged_mjx.errors import UserError
 from legged_mjx.policies import load_policy
 
-FIXTURE = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "fixtures", "isaac_go2_velocity")
+FIXTURE = fixture_dir("isaac_go2_velocity")
 
 
 @pytest.mark.skipif(not os.path.isdir(FIXTURE), reason="shared fixtures not present")

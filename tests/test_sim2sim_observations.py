@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from mujoco import mjx
 
+from shared_fixtures import fixture_dir
 from legged_mjx.joint_orders import go2_joint_names
 from legged_mjx.observations import ObsCfg, observe
 from legged_mjx.sim2sim.conventions import to_task_cfg
@@ -21,7 +22,7 @@ from legged_mjx.sim2sim.sources import read_conventions
 from legged_mjx.state import Physics
 from tests.helpers import host_data
 
-FIXTURE = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "fixtures", "isaac_go2_velocity")
+FIXTURE = fixture_dir("isaac_go2_velocity")
 pytestmark = pytest.mark.skipif(not os.path.isdir(FIXTURE), reason="shared fixtures not present")
 ISAAC_DEFAULT = np.array([0.1, -0.1, 0.1, -0.1, 0.8, 0.8, 1.0, 1.0, -1.5, -1.5, -1.5, -1.5])
 NOMINAL = {name: jnp.float32(1.0) for name in SCALES}

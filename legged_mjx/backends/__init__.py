@@ -12,14 +12,15 @@ A backend has:
   episode goes on, `state.physics` (a fresh episode) where it ended.
 
 Backends: `mjx` (MJX in JAX, the default on CUDA), `mujoco` (native MuJoCo in C threads, the
-default on a CPU). `auto` picks by device.
+default on a CPU), `warp` (MJX's Warp implementation: NVIDIA GPUs; it also runs on a CPU, slowly,
+which is how CI checks it). `auto` picks by device.
 """
 
 import argparse
 
 from legged_mjx.errors import UserError
 
-BACKENDS = ("auto", "mjx", "mujoco")
+BACKENDS = ("auto", "mjx", "mujoco", "warp")
 
 
 def resolve_backend(name: str, device: str) -> str:
@@ -36,10 +37,10 @@ def resolve_backend(name: str, device: str) -> str:
 
 def make_backend(name: str, task, num_envs: int, device=None, threads: int | None = None):
     """A backend instance for `task` on a JAX `device` (name already resolved: mjx or mujoco)."""
-    if name == "mjx":
+    if name in ("mjx", "warp"):
         from legged_mjx.backends.mjx import MjxBackend
 
-        return MjxBackend(task, device)
+        return MjxBackend(task, device, impl="warp" if name == "warp" else "jax")
     if name == "mujoco":
         from legged_mjx.backends.native import NativeBackend
 
@@ -61,6 +62,6 @@ def positive_int(text: str) -> int:
 def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
     """--backend and --threads, shared by every entry point."""
     parser.add_argument(
-        "--backend", default="auto", choices=BACKENDS, help="physics: auto (mujoco on a CPU, mjx on CUDA), mjx, mujoco"
+        "--backend", default="auto", choices=BACKENDS, help="physics: auto = mujoco on a CPU, mjx on CUDA"
     )
     parser.add_argument("--threads", type=positive_int, default=None, help="native backend threads (default: all)")

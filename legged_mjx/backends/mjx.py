@@ -1,9 +1,17 @@
-"""The MJX backend: physics in JAX, traced into the jitted control step (one XLA call per step)."""
+"""The MJX backend: physics in JAX, traced into the jitted control step (one XLA call per step).
+
+`impl="warp"` runs MJX's Warp implementation (`--backend warp`) behind the same calls: Warp supports
+`mjx.step` (not its stages), which is all this backend uses. Only the per-environment fields of the
+data are batched (vmap over `template.replace(...)`), as MJX-Warp requires.
+"""
+
+import importlib.util
 
 import jax
 import jax.numpy as jnp
 from mujoco import mjx
 
+from legged_mjx.errors import UserError
 from legged_mjx.state import Physics
 
 PHYSICS_FIELDS = ("qpos", "qvel", "act", "time", "qacc_warmstart", "sensordata", "ctrl")
@@ -25,13 +33,21 @@ def scaled_model(model: mjx.Model, params: dict) -> mjx.Model:
 
 
 class MjxBackend:
-    name = "mjx"
     traceable = True
 
-    def __init__(self, task, device: jax.Device | None = None):
-        self.task, self.device = task, device
-        self.model = mjx.put_model(task.mj_model)
-        self.template = mjx.make_data(self.model)
+    def __init__(self, task, device: jax.Device | None = None, impl: str = "jax"):
+        self.task, self.device, self.name = task, device, {"jax": "mjx", "warp": "warp"}[impl]
+        if impl == "warp":
+            if importlib.util.find_spec("warp") is None:
+                raise UserError("backend 'warp' needs warp-lang: pip install 'mujoco-mjx[warp]==3.17.0'")
+            import warp
+
+            warp.config.quiet, warp.config.log_level = True, warp.LOG_WARNING  # no banner, no line per module
+        self.model = mjx.put_model(task.mj_model, impl=impl, device=device)
+        if impl == "warp":  # Warp prints a line whenever a solve reaches the iteration cap (MuJoCo and MJX stop
+            opt = self.model.opt  # silently, as this project relies on); its only switch is among its own options
+            self.model = self.model.replace(opt=opt.replace(_impl=opt._impl.replace(warn_overflow=0)))
+        self.template = mjx.make_data(task.mj_model, impl=impl, device=device)
 
     def simulate(self, physics: Physics, targets: jax.Array, params: dict) -> Physics:
         return jax.vmap(self._simulate_one)(physics, targets, params)

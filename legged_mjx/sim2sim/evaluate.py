@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 from tqdm import tqdm
 
+from legged_mjx.backends import BACKENDS as ALL_BACKENDS
 from legged_mjx.errors import UserError
 from legged_mjx.observations import observe
 from legged_mjx.sim2sim.eval_task import FOREVER_S, EvalGo2Task, evaluation_config
@@ -18,7 +19,7 @@ from legged_mjx.sim2sim.metrics import Accumulator, summarize
 from legged_mjx.sim2sim.perturbations import PushSchedule
 from legged_mjx.sim2sim.rollout import Rollout
 
-BACKENDS = ("mjx", "mujoco")  # resolved names; the CLI also takes auto (legged_mjx.backends)
+BACKENDS = ALL_BACKENDS[1:]  # resolved names (no "auto")
 
 
 @dataclass
@@ -27,7 +28,7 @@ class EvalSettings:
     duration_s: float = 20.0  # s of simulated time per environment
     settle_s: float = 2.0  # s: samples before this are not counted (start-up transient)
     seed: int = 0
-    backend: str = "mujoco"  # "mjx" (JAX device) or "mujoco" (native MuJoCo, CPU threads)
+    backend: str = "mujoco"  # "mujoco" (native, CPU threads), "mjx" or "warp" (JAX device)
     device: str = "cpu"  # torch/JAX device of the MJX backend and the policy
     push_interval_s: float = 4.0  # s between pushes of sets with push > 0
     fall_tilt_deg: float = 45.0  # |roll| or |pitch| beyond this is a fall
