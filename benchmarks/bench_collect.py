@@ -27,6 +27,7 @@ import torch  # noqa: E402
 
 from benchmarks.bench_env import env_steps, time_calls  # noqa: E402
 from env_wrapper import make_env  # noqa: E402
+from legged_mjx.backends import BACKENDS  # noqa: E402
 from legged_mjx.collect import Actor, Committer, collect, dataset_attrs  # noqa: E402
 from legged_mjx.errors import exit_on_user_error  # noqa: E402
 from legged_mjx.policies import MLPActor, Policy  # noqa: E402
@@ -85,6 +86,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--task", default="go2")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--backend", default="auto", choices=BACKENDS, help="auto: mujoco on a CPU, mjx on CUDA")
     parser.add_argument("--num_envs", type=int, nargs="+", default=[64, 256])
     parser.add_argument("--episodes_per_env", type=int, default=2, help="episodes collected = this x num_envs")
     parser.add_argument("--action_noise", type=float, default=1.0)
@@ -97,12 +99,13 @@ def main():
 
     print(f"machine: {platform.node()} {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs")
     print(f"jax {jax.__version__} on {jax.devices()[0].platform}; torch {torch.__version__}; device {args.device}")
+    print(f"backend {args.backend}")
     print(
         f"{'num_envs':>8} {'env steps/s':>12} {'+policy':>10} {'collect rec/s':>14} {'collect sim/s':>14} "
         f"{'env/collect':>12} {'commit s':>9} {'MB':>7}"
     )
     for num_envs in args.num_envs:
-        env = make_env(args.task, num_envs=num_envs, device=args.device, seed=0)
+        env = make_env(args.task, num_envs=num_envs, device=args.device, seed=0, backend=args.backend)
         policy = random_policy(env, args.task)
         actor = Actor(policy, action_noise=args.action_noise, device=args.device)
         actions = torch.zeros(num_envs, env.num_actions, device=args.device)
@@ -110,7 +113,7 @@ def main():
         time_calls(*env_run, 1)  # compile
         env_time = min(time_calls(*env_run, args.steps) for _ in range(args.repeats))
         policy_time = min(time_calls(*policy_run, args.steps) for _ in range(args.repeats))
-        attrs = dataset_attrs(args.task, env.task, {}, policy, actor, 0, args.compression)
+        attrs = dataset_attrs(args.task, env.task, {}, policy, actor, 0, args.compression, env.backend)
         timed_collect(env, actor, attrs, num_envs, args.compression)  # compiles the recording
         run = timed_collect(env, actor, attrs, args.episodes_per_env * num_envs, args.compression)
         simulated_rate, recorded_rate = run["simulated"] / run["s"], run["written"] / run["s"]
