@@ -32,7 +32,7 @@ from mujoco import mjx  # noqa: E402
 
 from env_wrapper import make_env  # noqa: E402
 from legged_mjx.backends import BACKENDS  # noqa: E402
-from legged_mjx.backends.mjx import PHYSICS_FIELDS  # noqa: E402
+from legged_mjx.state import PHYSICS_FIELDS  # noqa: E402
 from legged_mjx.errors import exit_on_user_error  # noqa: E402
 
 

@@ -30,9 +30,9 @@ from legged_mjx.batch import BatchedEnv
 from legged_mjx.config import load_sections, to_dict
 from legged_mjx.errors import UserError
 from legged_mjx.observations import OBS_TERMS
+from legged_mjx.state import PHYSICS_FIELDS
 from legged_mjx.tasks import make_task, task_config
 
-PHYSICS = ("qpos", "qvel", "act", "qacc_warmstart", "time", "sensordata", "ctrl")  # Physics fields
 FLUSH_STEPS = 16  # control steps between host unpacks (collection may overrun its end by this many)
 
 
@@ -88,7 +88,7 @@ class Actor:
 def state_fields(state) -> dict:
     """The recorded part of a (batched) State, by dataset key: the physics state, observations,
     command, latency buffer, per-episode params, PRNG key and observation history."""
-    fields = {f"state/{name}": getattr(state.physics, name) for name in PHYSICS}
+    fields = {f"state/{name}": getattr(state.physics, name) for name in PHYSICS_FIELDS}
     fields.update({f"obs/{group}": value for group, value in state.obs.items()})
     fields.update({"command": state.command, "state/last_action": state.last_action, "state/key": state.key})
     fields.update({f"state/params/{name}": value for name, value in state.params.items()})
@@ -99,7 +99,7 @@ def state_fields(state) -> dict:
 def with_fields(state, fields: dict):
     """`state` with the leaves named by `fields` (keys as in state_fields) replaced."""
     return state.replace(
-        physics=state.physics.replace(**{n: fields[f"state/{n}"] for n in PHYSICS if f"state/{n}" in fields}),
+        physics=state.physics.replace(**{n: fields[f"state/{n}"] for n in PHYSICS_FIELDS if f"state/{n}" in fields}),
         obs={g: fields.get(f"obs/{g}", v) for g, v in state.obs.items()},
         command=fields.get("command", state.command),
         last_action=fields.get("state/last_action", state.last_action),

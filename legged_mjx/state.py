@@ -33,6 +33,14 @@ class Physics:
     ctrl: Any  # (nu,) controls of the last substep
 
 
+PHYSICS_FIELDS = tuple(f.name for f in dataclasses.fields(Physics))
+
+
+def physics_of(data) -> Physics:
+    """The Physics fields of a mujoco.MjData or an mjx.Data (both use MuJoCo's names)."""
+    return Physics(**{name: getattr(data, name) for name in PHYSICS_FIELDS})
+
+
 @pytree_dataclass
 class Snapshot:
     """Everything observation, reward and termination terms may read, computed once per control step.

@@ -24,7 +24,7 @@ from legged_mjx.commands import CommandCfg, check_commands, sample_command
 from legged_mjx.errors import UserError
 from legged_mjx.model import joint_index, load_model, scale_model, sensor_adr
 from legged_mjx.observations import ObsCfg, check_layout, observe
-from legged_mjx.state import Physics, Snapshot, State
+from legged_mjx.state import Physics, Snapshot, State, physics_of
 from rewards import RewardCfg, check_weights, compute_rewards
 
 
@@ -61,16 +61,8 @@ def initial_physics(model: mujoco.MjModel, qpos: np.ndarray) -> Physics:
     data = mujoco.MjData(model)
     data.qpos[:] = qpos
     mujoco.mj_forward(model, data)
-    fields = {
-        "qpos": data.qpos,
-        "qvel": data.qvel,
-        "act": data.act,
-        "time": np.asarray(data.time),
-        "qacc_warmstart": np.zeros(model.nv),
-        "sensordata": data.sensordata,
-        "ctrl": data.ctrl,
-    }
-    return Physics(**{name: np.array(value, np.float32) for name, value in fields.items()})
+    physics = physics_of(data).replace(qacc_warmstart=np.zeros(model.nv))  # no solve yet to start from
+    return jax.tree.map(lambda value: np.array(value, np.float32), physics)
 
 
 class LocomotionTask(abc.ABC):

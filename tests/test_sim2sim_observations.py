@@ -20,6 +20,7 @@ from legged_mjx.sim2sim.eval_task import SCALES, EvalGo2Task, evaluation_config
 from legged_mjx.sim2sim.measure import LIMIT_MARGIN, measure
 from legged_mjx.sim2sim.sources import read_conventions
 from legged_mjx.state import Physics
+from legged_mjx.state import physics_of as state_physics_of
 from tests.helpers import host_data
 
 FIXTURE = fixture_dir("isaac_go2_velocity")
@@ -53,10 +54,8 @@ def known_qpos_qvel(task):
 
 
 def physics_of(data) -> Physics:
-    """The Physics of a MuJoCo MjData (float32 JAX arrays, no warm start)."""
-    fields = {name: getattr(data, name) for name in ("qpos", "qvel", "act", "time", "sensordata", "ctrl")}
-    fields["qacc_warmstart"] = np.zeros(data.qvel.size)
-    return Physics(**{k: jnp.asarray(v, jnp.float32) for k, v in fields.items()})
+    """The Physics of a MuJoCo MjData, as float32 JAX arrays (what the task core reads)."""
+    return jax.tree.map(lambda value: jnp.asarray(value, jnp.float32), state_physics_of(data))
 
 
 def test_fixture_observation_equals_hand_built_vector(task):

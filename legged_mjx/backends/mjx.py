@@ -12,13 +12,7 @@ import jax.numpy as jnp
 from mujoco import mjx
 
 from legged_mjx.errors import UserError
-from legged_mjx.state import Physics
-
-PHYSICS_FIELDS = ("qpos", "qvel", "act", "time", "qacc_warmstart", "sensordata", "ctrl")
-
-
-def physics_of(data: mjx.Data) -> Physics:
-    return Physics(**{name: getattr(data, name) for name in PHYSICS_FIELDS})
+from legged_mjx.state import PHYSICS_FIELDS, Physics, physics_of
 
 
 def scaled_model(model: mjx.Model, params: dict) -> mjx.Model:

@@ -40,7 +40,7 @@ class Rollout:
             commands = jnp.asarray(layout.task_commands(task.cfg.command))
             scales = {name: jnp.asarray(value) for name, value in layout.scales().items()}
             start = jax.jit(jax.vmap(partial(start_episode, task)))
-            state = start(state.replace(physics=jax.tree.map(jnp.asarray, state.physics)), start_qpos, commands, scales)
+            state = start(state, start_qpos, commands, scales)
         self.state = self.batch.commit(state)
         self._measure = jax.jit(jax.vmap(self._measure_one))
 
