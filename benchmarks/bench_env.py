@@ -50,7 +50,7 @@ def held_inputs(env) -> tuple:
     and last action, which the bare engines then hold."""
     task, state = env.task, env.state
     physics = jax.tree.map(jnp.asarray, state.physics)
-    targets = jax.vmap(task.action_targets)(state.last_action)
+    targets = jax.vmap(task.action_targets)(state.prev_action)
     ctrl, xfrc_applied = jax.vmap(task.control)(physics, targets, state.params)
     return np.asarray(ctrl, np.float64), None if xfrc_applied is None else np.asarray(xfrc_applied, np.float64)
 

@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 
 from legged_mjx.backends import make_backend
+from legged_mjx.episode_log import termination_flags
 from legged_mjx.state import State, pytree_dataclass
 
 
@@ -42,12 +43,12 @@ class EpisodeStats:
             non_finite_actions_total=jnp.zeros((), jnp.int32),
         )
 
-    def update(self, done: jax.Array, finished: dict, action_was_finite: jax.Array) -> "EpisodeStats":
+    def update(self, done: jax.Array, ended_episode: dict, action_was_finite: jax.Array) -> "EpisodeStats":
         """Append the finished episodes (done[i]) to the ring buffers and count the bad ones."""
         window = next(iter(self.buffers.values())).shape[0]
         count = done.sum(dtype=jnp.int32)
         slot = jnp.where(done, (self.next_slot + jnp.cumsum(done) - 1) % window, window)  # window: dropped
-        buffers = {m: buf.at[slot].set(finished[m], mode="drop") for m, buf in self.buffers.items()}
+        buffers = {m: buf.at[slot].set(ended_episode[m], mode="drop") for m, buf in self.buffers.items()}
         filled = jnp.minimum(self.filled + count, window)
         denominator = jnp.maximum(filled, 1).astype(jnp.float32)
         return EpisodeStats(
@@ -56,7 +57,7 @@ class EpisodeStats:
             filled=filled,
             mean={m: buf.sum() / denominator for m, buf in buffers.items()},
             non_finite_total=self.non_finite_total
-            + (done & (finished["Episode_Termination/non_finite"] > 0)).sum(dtype=jnp.int32),
+            + (done & (termination_flags(ended_episode)["non_finite"] > 0)).sum(dtype=jnp.int32),
             non_finite_actions_total=self.non_finite_actions_total + (~action_was_finite).sum(dtype=jnp.int32),
         )
 
@@ -90,7 +91,7 @@ class BatchedEnv:
         with jax.default_device(self.device):
             keys = jax.random.split(jax.random.PRNGKey(self.seed), self.num_envs)
             state = self._reset(keys, jnp.arange(self.num_envs, dtype=jnp.int32))
-            stats = EpisodeStats.create(state.finished.keys(), self.stats_window)
+            stats = EpisodeStats.create(state.ended_episode.keys(), self.stats_window)
         # Committed to the device like every later state, so the step compiles once, not twice.
         return self.commit(state), jax.device_put(stats, self.device)
 
@@ -101,10 +102,10 @@ class BatchedEnv:
 
     def _finish_batch(self, state: State, stats: EpisodeStats, physics, action, action_was_finite):
         state = jax.vmap(self.task.finish_step)(state, physics, action, action_was_finite)
-        return state, stats.update(state.done, state.finished, state.action_was_finite)
+        return state, stats.update(state.done, state.ended_episode, state.action_was_finite)
 
     def _fused_step(self, state: State, stats: EpisodeStats, actions: jax.Array):
-        action, targets, finite = jax.vmap(self.task.begin_step)(actions, state.last_action)
+        action, targets, finite = jax.vmap(self.task.begin_step)(actions, state.prev_action)
         physics = self.backend.simulate(state.physics, targets, state.params)
         return self._finish_batch(state, stats, physics, action, finite)
 
@@ -112,7 +113,7 @@ class BatchedEnv:
         """One control step of every environment (finished ones auto-reset)."""
         if self.backend.traceable:
             return self._fused(state, stats, actions)
-        action, targets, finite = self._begin(actions, state.last_action)
+        action, targets, finite = self._begin(actions, state.prev_action)
         physics = self.backend.simulate(state.physics, targets, state.params)
         state, stats = self._finish(state, stats, physics, action, finite)
         return state.replace(physics=self.backend.merge_resets(physics, state)), stats

@@ -28,6 +28,7 @@ import legged_mjx
 from legged_mjx import dataset
 from legged_mjx.batch import BatchedEnv
 from legged_mjx.config import load_sections, to_dict
+from legged_mjx.episode_log import termination_flags
 from legged_mjx.errors import UserError
 from legged_mjx.observations import OBS_TERMS
 from legged_mjx.state import PHYSICS_FIELDS
@@ -90,7 +91,7 @@ def state_fields(state) -> dict:
     command, latency buffer, per-episode params, PRNG key and observation history."""
     fields = {f"state/{name}": getattr(state.physics, name) for name in PHYSICS_FIELDS}
     fields.update({f"obs/{group}": value for group, value in state.obs.items()})
-    fields.update({"command": state.command, "state/last_action": state.last_action, "state/key": state.key})
+    fields.update({"command": state.command, "state/prev_action": state.prev_action, "state/key": state.key})
     fields.update({f"state/params/{name}": value for name, value in state.params.items()})
     fields.update({f"state/obs_history/{g}/{t}": v for g, terms in state.obs_history.items() for t, v in terms.items()})
     return {key: value for key, value in fields.items() if value.size}
@@ -102,7 +103,7 @@ def with_fields(state, fields: dict):
         physics=state.physics.replace(**{n: fields[f"state/{n}"] for n in PHYSICS_FIELDS if f"state/{n}" in fields}),
         obs={g: fields.get(f"obs/{g}", v) for g, v in state.obs.items()},
         command=fields.get("command", state.command),
-        last_action=fields.get("state/last_action", state.last_action),
+        prev_action=fields.get("state/prev_action", state.prev_action),
         key=fields.get("state/key", state.key),
         params={k: fields.get(f"state/params/{k}", v) for k, v in state.params.items()},
         obs_history={
@@ -126,17 +127,16 @@ class Recorder:
         fields.update(
             action=action,
             action_mean=mean,
-            joint_targets=self._targets(action, before.last_action),
+            joint_targets=self._targets(action, before.prev_action),
             reward=after.reward,
             terminated=after.terminated,
             truncated=after.truncated,
         )
         fields.update({f"reward_terms/{name}": value for name, value in after.reward_terms.items()})
-        prefix = "Episode_Termination/"
-        reasons = {k[len(prefix) :]: v for k, v in after.finished.items() if k.startswith(prefix)}
-        physics = after.final["physics"]
+        reasons = termination_flags(after.ended_episode)
+        physics = after.pre_reset["physics"]
         final = {"final/state/qpos": physics.qpos, "final/state/qvel": physics.qvel}
-        final.update({f"final/obs/{group}": value for group, value in after.final["obs"].items()})
+        final.update({f"final/obs/{group}": value for group, value in after.pre_reset["obs"].items()})
         frame = (fields, before.episode_step, reasons, final)
         for value in jax.tree.leaves(frame):
             if isinstance(value, jax.Array):  # the native backend's physics is already on the host

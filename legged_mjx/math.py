@@ -4,13 +4,6 @@ one environment (vmap for batches)."""
 import jax.numpy as jnp
 
 
-def quat_rotate(quat, vec):
-    """Rotate `vec` from the body frame to the world frame: v_world = R(q) v_body."""
-    w, xyz = quat[0], quat[1:]
-    t = 2.0 * jnp.cross(xyz, vec)
-    return vec + w * t + jnp.cross(xyz, t)
-
-
 def quat_rotate_inverse(quat, vec):
     """Rotate `vec` from the world frame to the body frame: v_body = R(q)^T v_world."""
     w, xyz = quat[0], quat[1:]

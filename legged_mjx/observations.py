@@ -29,7 +29,6 @@ OBS_TERMS: dict[str, Callable[[Snapshot], jnp.ndarray]] = {
     "base_height": lambda s: s.base_pos_world[2:],
     "base_pos": lambda s: s.base_pos_world,
     "base_quat": lambda s: s.base_quat_world,
-    "base_lin_vel_world": lambda s: s.lin_vel_world,
     "foot_contact": lambda s: s.foot_contact.astype(jnp.float32),
 }
 

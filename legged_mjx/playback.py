@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from legged_mjx import math as lmath
+from legged_mjx.episode_log import termination_flags
 
 _to_body = jax.jit(jax.vmap(lmath.quat_rotate_inverse))
 
@@ -55,9 +56,8 @@ class _Running:
         return episode
 
 
-def _how_it_ended(finished: dict, env: int) -> str:
-    prefix = "Episode_Termination/"
-    reasons = [k[len(prefix) :] for k, v in finished.items() if k.startswith(prefix) and v[env] > 0]
+def _how_it_ended(ended_episode: dict, env: int) -> str:
+    reasons = [reason for reason, flag in termination_flags(ended_episode).items() if flag[env] > 0]
     return "+".join(reasons) or "terminated"
 
 
@@ -71,7 +71,7 @@ def rollout(env, act, steps: int, on_poses=None, on_episode=lambda episode: None
     for step in range(steps):
         command = np.asarray(env.state.command)
         obs, rewards, dones, _ = env.step(act(obs).contiguous())
-        final = env.state.final["physics"]  # before any auto-reset
+        final = env.state.pre_reset["physics"]  # before any auto-reset
         velocity = np.concatenate(
             [
                 np.asarray(_to_body(final.qpos[:, 3:7], final.qvel[:, 0:3]))[:, :2],
@@ -81,9 +81,9 @@ def rollout(env, act, steps: int, on_poses=None, on_episode=lambda episode: None
         )
         running.add(velocity, rewards.cpu().numpy())
         if dones.any():
-            finished = {k: np.asarray(v) for k, v in env.state.finished.items()}
+            ended = {k: np.asarray(v) for k, v in env.state.ended_episode.items()}
             for i in np.flatnonzero(dones.cpu().numpy()):
-                episodes.append(running.close(int(i), command[i], _how_it_ended(finished, i)))
+                episodes.append(running.close(int(i), command[i], _how_it_ended(ended, i)))
                 on_episode(episodes[-1])
         if on_poses is not None:
             on_poses(step, np.asarray(env.state.physics.qpos))

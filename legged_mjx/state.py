@@ -58,8 +58,8 @@ class Snapshot:
     joint_vel: jax.Array  # (J,) rad/s
     default_joint_pos: jax.Array  # (J,) rad
     command: jax.Array  # (C,)
-    action: jax.Array  # (A,) the policy's action of this step, clipped
-    prev_action: jax.Array  # (A,) the action of the previous step
+    action: jax.Array  # (A,) the policy's action of this step, clipped (observation term "last_action")
+    prev_action: jax.Array  # (A,) the clipped action of the previous step (State.prev_action)
     foot_contact: jax.Array  # (F,) bool
     params: dict  # per-environment physics parameters (e.g. GCR), name -> array
     extras: dict  # robot-specific readings (IMUs, applied forces), name -> array
@@ -78,13 +78,13 @@ class State:
     truncated: jax.Array  # () bool: the last step hit the time limit (not a failure)
     episode_step: jax.Array  # () int32 control steps since the episode started
     command: jax.Array  # (C,)
-    last_action: jax.Array  # (A,) the last clipped policy action
+    prev_action: jax.Array  # (A,) the clipped action of the last step: the next step's previous action
     params: dict  # per-environment physics parameters, sampled at reset
     key: jax.Array  # PRNG key (uint32 (2,))
     env_id: jax.Array  # () int32 index in the batch (selects a command-table row)
     episode_sums: dict  # reward term -> () weighted sum over the running episode
-    finished: dict  # statistics of the episode that ended at the last step (valid where done)
-    final: dict  # where the last step got to before any auto-reset: physics (Physics), obs {group: (D,)}
+    ended_episode: dict  # episode-log entries (episode_log.py) of the episode the last step ended (valid where done)
+    pre_reset: dict  # where the last step got to before any auto-reset: physics (Physics), obs {group: (D,)}
     action_was_finite: jax.Array  # () bool: False if the last action had NaN/inf (it was zeroed)
 
     @property

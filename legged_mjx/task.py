@@ -21,6 +21,7 @@ import numpy as np
 
 from legged_mjx import math as lmath
 from legged_mjx.commands import CommandCfg, check_commands, sample_command
+from legged_mjx.episode_log import episode_log
 from legged_mjx.errors import UserError
 from legged_mjx.model import joint_index, load_model, scale_model, sensor_adr
 from legged_mjx.observations import ObsCfg, check_layout, observe
@@ -165,7 +166,7 @@ class LocomotionTask(abc.ABC):
         obs, history = observe(self.cfg.obs, snap)
         zero = jnp.zeros((), jnp.float32)
         no_failures = {name: jnp.zeros((), bool) for name in [*self.failures(snap), "non_finite"]}
-        finished = self._episode_summary(
+        ended_episode = self._episode_log(
             {name: zero for name in self.cfg.reward.weights}, jnp.zeros((), jnp.int32), no_failures, False
         )
         return State(
@@ -178,40 +179,35 @@ class LocomotionTask(abc.ABC):
             truncated=jnp.zeros((), bool),
             episode_step=jnp.zeros((), jnp.int32),
             command=command,
-            last_action=no_action,
+            prev_action=no_action,
             params=params,
             key=key,
             env_id=env_id,
             episode_sums={name: zero for name in self.cfg.reward.weights},
-            finished=finished,
-            final={"physics": physics, "obs": obs},
+            ended_episode=ended_episode,
+            pre_reset={"physics": physics, "obs": obs},
             action_was_finite=jnp.ones((), bool),
         )
 
-    def _episode_summary(self, episode_sums, episode_step, failures, time_out) -> dict:
-        """Per-episode statistics handed to the logger when an episode ends."""
-        summary = {f"Episode_Reward/{name}": value for name, value in episode_sums.items()}
-        summary["Episode/length_s"] = episode_step.astype(jnp.float32) * self.dt
-        for name, failed in failures.items():
-            summary[f"Episode_Termination/{name}"] = jnp.asarray(failed, jnp.float32)
-        summary["Episode_Termination/time_out"] = jnp.asarray(time_out, jnp.float32)
-        return summary
+    def _episode_log(self, reward_sums, episode_step, failures, time_out) -> dict:
+        """The log entries of an episode that ends here (episode_log.py), time-out as a reason."""
+        return episode_log(reward_sums, episode_step * self.dt, {**failures, "time_out": time_out})
 
-    def begin_step(self, action: jax.Array, last_action: jax.Array) -> tuple:
+    def begin_step(self, action: jax.Array, prev_action: jax.Array) -> tuple:
         """(clipped action, actuator targets, action was finite): NaN/inf actions become zeros; with
-        latency the targets come from `last_action` (the previous clipped action)."""
+        latency the targets come from `prev_action` (the previous step's clipped action)."""
         clip = self.cfg.env.action_clip
         finite = jnp.isfinite(action).all()
         action = jnp.where(finite, jnp.clip(action, -clip, clip), 0.0)
-        targets = self.action_targets(last_action if self.cfg.env.action_latency else action)
+        targets = self.action_targets(prev_action if self.cfg.env.action_latency else action)
         return action, targets, finite
 
     def finish_step(self, state: State, physics: Physics, action: jax.Array, action_was_finite) -> State:
         """The rest of a control step once the backend has simulated it (see the module docstring).
         The returned state carries this step's reward, terminated/truncated, finished-episode
-        statistics and final (pre-reset) physics, and is already the next episode's first state
+        statistics and pre-reset physics, and is already the next episode's first state
         where the episode ended."""
-        snap = self.snapshot(physics, state.command, action, state.last_action, state.params)
+        snap = self.snapshot(physics, state.command, action, state.prev_action, state.params)
         physics_ok = jnp.isfinite(physics.qpos).all() & jnp.isfinite(physics.qvel).all()
         reward, terms = compute_rewards(self.cfg.reward, snap, self.dt)
         reward = jnp.where(physics_ok, reward, 0.0)
@@ -232,7 +228,7 @@ class LocomotionTask(abc.ABC):
             obs_history=history,
             episode_step=episode_step,
             command=command,
-            last_action=action,
+            prev_action=action,
             key=key,
             episode_sums=episode_sums,
         )
@@ -244,7 +240,7 @@ class LocomotionTask(abc.ABC):
             reward_terms=terms,
             terminated=terminated,
             truncated=truncated,
-            finished=self._episode_summary(episode_sums, episode_step, failures, truncated),
-            final={"physics": physics, "obs": obs},
+            ended_episode=self._episode_log(episode_sums, episode_step, failures, truncated),
+            pre_reset={"physics": physics, "obs": obs},
             action_was_finite=action_was_finite,
         )

@@ -77,7 +77,7 @@ def test_schema_shapes_dtypes_index_and_attributes(stochastic):
         "state/time": (None, np.float64),
         "state/sensordata": (16, np.float64),
         "state/ctrl": (12, np.float64),
-        "state/last_action": (12, np.float32),
+        "state/prev_action": (12, np.float32),
         "state/key": (2, np.uint32),
     }
     for term in attrs["config"]["reward"]["weights"]:
@@ -159,7 +159,7 @@ def test_transitions_hold_the_state_before_the_step_and_the_latent_action(stocha
     for e in range(traj.num_episodes):
         ep = traj.episode(e)
         previous = np.vstack([np.zeros((1, 12), np.float32), ep["action"][:-1]])
-        assert np.array_equal(ep["state/last_action"], previous)  # latency buffer: the previous action
+        assert np.array_equal(ep["state/prev_action"], previous)  # latency buffer: the previous action
         np.testing.assert_allclose(ep["joint_targets"], default_pose + 0.3 * previous, atol=1e-6)  # applied = previous
         last = layout["last_action"]
         assert np.array_equal(ep["obs/policy"][:, last["start"] : last["start"] + 12], previous)
@@ -416,7 +416,7 @@ def test_ballu_records_per_episode_params_and_replays_bitwise(tmp_path):
     committer = Committer(str(out), dataset_attrs("ballu", task, {}, policy, actor, 3, "gzip", env.backend))
     assert collect(env, actor, 12, committer, progress=False) == 12
     traj = load_trajectories(str(out))
-    assert traj.data["command"].shape[1] == 2 and traj.data["state/last_action"].shape[1] == 2
+    assert traj.data["command"].shape[1] == 2 and traj.data["state/prev_action"].shape[1] == 2
     gcr = traj.data["state/params/gcr"]
     per_episode = [np.unique(gcr[s:e]) for s, e in zip(traj.meta["episode_start"], traj.meta["episode_ends"])]
     assert all(len(values) == 1 for values in per_episode) and len(np.unique(per_episode)) == 12

@@ -56,7 +56,7 @@ def test_tilted_beyond_limit_terminates_and_resets(go2_task, go2_step, go2_reset
     qpos = state.physics.qpos.at[3:7].set(roll_quat(11.0)).at[2].set(0.36)  # feet clear of the floor
     state = go2_step(state.replace(physics=state.physics.replace(qpos=qpos)), zeros(go2_task))
     assert bool(state.terminated) and not bool(state.truncated)
-    assert float(state.finished["Episode_Termination/orientation"]) == 1.0
+    assert float(state.ended_episode["Episode_Termination/orientation"]) == 1.0
     assert int(state.episode_step) == 0
     assert np.allclose(state.physics.qpos, go2_task.reset_physics.qpos)
 
@@ -68,15 +68,15 @@ def test_tilted_beyond_limit_terminates_and_resets(go2_task, go2_step, go2_reset
 
 def test_time_out_is_a_truncation_then_auto_reset(go2_task, go2_step, go2_reset):
     state = go2_step(go2_reset(), zeros(go2_task))
-    state = state.replace(episode_step=jnp.int32(go2_task.max_episode_length - 1), last_action=jnp.ones(12))
+    state = state.replace(episode_step=jnp.int32(go2_task.max_episode_length - 1), prev_action=jnp.ones(12))
     state = go2_step(state, zeros(go2_task))
     assert bool(state.truncated) and not bool(state.terminated)
-    assert float(state.finished["Episode_Termination/time_out"]) == 1.0
-    assert float(state.finished["Episode/length_s"]) == pytest.approx(20.0)
+    assert float(state.ended_episode["Episode_Termination/time_out"]) == 1.0
+    assert float(state.ended_episode["Episode/length_s"]) == pytest.approx(20.0)
     # The returned state is already the next episode's first.
     assert int(state.episode_step) == 0
     assert np.allclose(state.physics.qpos, go2_task.reset_physics.qpos) and np.allclose(state.physics.qvel, 0)
-    assert np.allclose(state.last_action, 0)
+    assert np.allclose(state.prev_action, 0)
     assert all(float(v) == 0.0 for v in state.episode_sums.values())
     assert go2_task.max_episode_length == 1000
 
@@ -86,7 +86,7 @@ def test_non_finite_physics_terminates_resets_and_never_leaks_nan(go2_task, go2_
     state = state.replace(physics=state.physics.replace(qvel=state.physics.qvel.at[7].set(jnp.nan)))
     state = go2_step(state, zeros(go2_task))
     assert bool(state.terminated)
-    assert float(state.finished["Episode_Termination/non_finite"]) == 1.0
+    assert float(state.ended_episode["Episode_Termination/non_finite"]) == 1.0
     assert float(state.reward) == 0.0
     assert all(bool(jnp.isfinite(v).all()) for v in state.obs.values())
     assert bool(jnp.isfinite(state.physics.qpos).all())
@@ -99,7 +99,7 @@ def test_one_step_action_latency(go2_task, go2_step, go2_reset):
     big = jnp.full(12, 2.0)
     with_action, without = go2_step(state, big), go2_step(state, zeros(go2_task))
     assert np.allclose(with_action.physics.qpos, without.physics.qpos)
-    assert np.allclose(with_action.last_action, big)
+    assert np.allclose(with_action.prev_action, big)
     moved = go2_step(with_action, zeros(go2_task))
     held = go2_step(without, zeros(go2_task))
     assert not np.allclose(moved.physics.qpos, held.physics.qpos)
@@ -107,10 +107,10 @@ def test_one_step_action_latency(go2_task, go2_step, go2_reset):
 
 def test_actions_are_clipped_and_non_finite_actions_zeroed(go2_task, go2_step, go2_reset):
     state = go2_step(go2_reset(), jnp.full(12, 1e6))
-    assert float(state.last_action.max()) == go2_task.cfg.env.action_clip
+    assert float(state.prev_action.max()) == go2_task.cfg.env.action_clip
     state = go2_step(go2_reset(), jnp.full(12, jnp.nan))
     assert not bool(state.action_was_finite)
-    assert np.allclose(state.last_action, 0)
+    assert np.allclose(state.prev_action, 0)
 
 
 def test_commands_are_sampled_in_range_and_resampled_every_4_s(go2_task, go2_step, go2_reset):

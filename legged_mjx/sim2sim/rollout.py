@@ -46,8 +46,8 @@ class Rollout:
 
     def _measure_one(self, state, prev_action):
         """measure.py's scalars of one environment's last step, and whether it fell."""
-        physics = state.final["physics"]
-        snap = self.task.snapshot(physics, state.command, state.last_action, prev_action, state.params)
+        physics = state.pre_reset["physics"]
+        snap = self.task.snapshot(physics, state.command, state.prev_action, prev_action, state.params)
         return {**measure(self.task, snap, physics), "fell": state.terminated}
 
     def observations(self) -> torch.Tensor:
@@ -61,7 +61,7 @@ class Rollout:
         state = state.replace(physics=state.physics.replace(qvel=state.physics.qvel + push))
         actions = jax.dlpack.from_dlpack(actions.detach().contiguous())
         self.state, self.stats = self.batch.step(state, self.stats, actions)
-        measured = self._measure(self.state, state.last_action)
+        measured = self._measure(self.state, state.prev_action)
         return {name: np.asarray(value) for name, value in measured.items()}
 
     def qpos(self, envs) -> np.ndarray:
