@@ -40,7 +40,7 @@ from legged_mjx.config import apply_overrides, load_sections, parse_value, save_
 from legged_mjx.errors import UserError, exit_on_user_error
 from legged_mjx.model import load_model
 from legged_mjx.rendering import check_rendering
-from legged_mjx.tasks import task_config, train_config
+from legged_mjx.tasks import randomization_overrides, task_config, train_config
 from legged_mjx.training import Runner, latest_checkpoint, new_run_dir, run_configs_of
 from legged_mjx.training_video import INSTEAD as NO_VIDEO
 from legged_mjx.training_video import PURPOSE as VIDEO
@@ -63,6 +63,9 @@ def parse_args(argv=None):
     parser.add_argument("--logger", default="tensorboard", choices=["tensorboard", "wandb", "neptune"])
     parser.add_argument("--log_root", default="logs")
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument(
+        "--randomize", default=None, metavar="PRESET", help="domain randomisation preset: isaac (go2); --set adjusts it"
+    )
     ballu = parser.add_argument_group("BALLU")
     ballu.add_argument("--GCR", type=float, default=None, help="gravity compensation ratio (default 0.84)")
     ballu.add_argument("--GCR_range", type=float, nargs=2, default=None, metavar=("LO", "HI"))
@@ -125,6 +128,8 @@ def build_configs(args) -> tuple[str, object, dict, str | None]:
         train = saved["train"]
     else:
         cfg, train = task_config(task), train_config(task)
+    if args.randomize is not None:
+        apply_overrides(cfg, randomization_overrides(task, args.randomize))
     apply_overrides(cfg, env_overrides)
     for key, value in train_overrides.items():
         set_nested(train, key, value)

@@ -8,6 +8,7 @@ env_wrapper.py puts the torch face on it.
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from legged_mjx.backends import make_backend
 from legged_mjx.episode_log import termination_flags
@@ -85,6 +86,7 @@ class BatchedEnv:
         self._begin = jax.jit(jax.vmap(task.begin_step))
         self._finish = jax.jit(self._finish_batch)
         self._fused = jax.jit(self._fused_step)
+        self._push = jax.jit(jax.vmap(task.push))
 
     def reset(self) -> tuple[State, EpisodeStats]:
         """Fresh states for the whole batch (seeded) and empty statistics."""
@@ -104,9 +106,16 @@ class BatchedEnv:
         state = jax.vmap(self.task.finish_step)(state, physics, action, action_was_finite)
         return state, stats.update(state.done, state.ended_episode, state.action_was_finite)
 
+    def _pushed(self, state: State):
+        """The state's physics with this step's domain-randomisation pushes added to qvel."""
+        if not self.task.pushes:
+            return state.physics
+        push = self._push(state)
+        return state.physics.replace(qvel=state.physics.qvel + (push if self.backend.traceable else np.asarray(push)))
+
     def _fused_step(self, state: State, stats: EpisodeStats, actions: jax.Array):
         action, targets, finite = jax.vmap(self.task.begin_step)(actions, state.prev_action)
-        physics = self.backend.simulate(state.physics, targets, state.params)
+        physics = self.backend.simulate(self._pushed(state), targets, state.params)
         return self._finish_batch(state, stats, physics, action, finite)
 
     def step(self, state: State, stats: EpisodeStats, actions: jax.Array) -> tuple[State, EpisodeStats]:
@@ -114,6 +123,6 @@ class BatchedEnv:
         if self.backend.traceable:
             return self._fused(state, stats, actions)
         action, targets, finite = self._begin(actions, state.prev_action)
-        physics = self.backend.simulate(state.physics, targets, state.params)
+        physics = self.backend.simulate(self._pushed(state), targets, state.params)
         state, stats = self._finish(state, stats, physics, action, finite)
         return state.replace(physics=self.backend.merge_resets(physics, state)), stats

@@ -1,8 +1,8 @@
 """Config plumbing: dataclasses <-> plain dicts, overrides by name, YAML/pickle next to each run.
 
-Overrides are `{key: value}` where key is `section.field` (sections: env, obs, reward, command)
-or a bare field name that exists in exactly one section (`GCR`, `spcf`, `action_scale`). A value
-must have the type the field is annotated with (ints pass as floats) and lie in its physical range
+Overrides are `{key: value}` where key is `section.field` (sections: env, obs, reward, command,
+domain_rand) or a bare field name that exists in exactly one section (`GCR`, `spcf`, `action_scale`).
+A value must have the type the field is annotated with (ints pass as floats) and lie in its physical range
 (LIMITS); anything else is a UserError.
 """
 
@@ -18,7 +18,7 @@ from legged_mjx.errors import UserError
 from legged_mjx.files import atomic_write
 from legged_mjx.observations import ObsTerm
 
-SECTIONS = ("env", "obs", "reward", "command")
+SECTIONS = ("env", "obs", "reward", "command", "domain_rand")
 
 
 def _positive(value) -> bool:
@@ -27,6 +27,14 @@ def _positive(value) -> bool:
 
 def _range(value) -> bool:
     return value is None or (len(value) == 2 and 0 < value[0] <= value[1])
+
+
+def _ordered(value) -> bool:
+    return value is None or (len(value) == 2 and value[0] <= value[1])
+
+
+def _half_widths(value) -> bool:
+    return value is None or (len(value) == 6 and all(v >= 0 for v in value))
 
 
 # field name (any section) -> (test, what it needs); NaN fails every test
@@ -42,6 +50,14 @@ LIMITS = {
     "GCR_range": (_range, "two values 0 < LO <= HI"),
     "spcf": (lambda v: v >= 0, ">= 0"),
     "drag": (lambda v: v >= 0, ">= 0"),
+    "friction_range": (_range, "two values 0 < LO <= HI"),
+    "added_base_mass_range": (_ordered, "two values LO <= HI (kg)"),
+    "gain_range": (_range, "two values 0 < LO <= HI"),
+    "model_buckets": (lambda v: v >= 2, ">= 2"),
+    "reset_base_velocity": (_half_widths, "six half-widths >= 0 (vx vy vz wx wy wz)"),
+    "reset_joint_pos_scale": (_range, "two values 0 < LO <= HI"),
+    "push_interval_s": (_range, "two values 0 < LO <= HI (s)"),
+    "push_velocity": (lambda v: v >= 0, ">= 0"),
 }
 
 

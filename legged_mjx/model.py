@@ -45,6 +45,26 @@ def scale_model(model: mujoco.MjModel, friction: float = 1.0, mass: float = 1.0)
     model.body_inertia[:] *= mass
 
 
+MODEL_PARAMS = {"friction": 1.0, "mass": 1.0, "added_base_mass": 0.0}  # per-environment model parameters, nominal
+
+
+def randomized_fields(model, params: dict, base_body: int) -> dict:
+    """The model fields that per-environment `params` change, for an MjModel (numpy) or an
+    mjx.Model (traced): sliding friction x friction; every body's mass and inertia x mass; then
+    added_base_mass (kg) on `base_body`, its inertia scaled by the same mass ratio (constant
+    density: I' = I (m + dm) / m). Params not given are left out (nominal)."""
+    fields = {}
+    if "friction" in params:
+        fields["geom_friction"] = model.geom_friction * (1.0 + (params["friction"] - 1.0) * np.array([1.0, 0.0, 0.0]))
+    if "mass" in params or "added_base_mass" in params:
+        scale = params.get("mass", 1.0)
+        is_base = np.eye(model.nbody)[base_body]
+        ratio = 1.0 + is_base * (params.get("added_base_mass", 0.0) / (model.body_mass[base_body] * scale))
+        fields["body_mass"] = model.body_mass * scale * ratio
+        fields["body_inertia"] = model.body_inertia * (scale * ratio)[:, None]
+    return fields
+
+
 def sensor_adr(model: mujoco.MjModel, names) -> np.ndarray:
     """Indices into sensordata of the named sensors' values, concatenated in the given order."""
     ids = _ids(model, mujoco.mjtObj.mjOBJ_SENSOR, names, "sensors")
@@ -93,6 +113,15 @@ def joint_index(model: mujoco.MjModel, names) -> JointIndex:
         range_low=np.where(limited, model.jnt_range[ids, 0], -np.inf),
         range_high=np.where(limited, model.jnt_range[ids, 1], np.inf),
     )
+
+
+def root_body(model: mujoco.MjModel) -> int:
+    """The floating base: the body of the model's one free joint, which must come first in qpos
+    (tasks read the base pose as qpos[0:7] and its velocity as qvel[0:6])."""
+    free = np.flatnonzero(model.jnt_type == mujoco.mjtJoint.mjJNT_FREE)
+    if len(free) != 1 or model.jnt_qposadr[free[0]] != 0:
+        raise UserError("the robot needs exactly one free joint (its floating base), first in qpos")
+    return int(model.jnt_bodyid[free[0]])
 
 
 @dataclass(frozen=True)

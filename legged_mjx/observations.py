@@ -2,14 +2,15 @@
 
 A layout is data: an ordered list of `ObsTerm(name, scale, clip, history_length)` per group.
 Each term name refers to a function of the Snapshot in `OBS_TERMS`. A term's value is computed,
-clipped to +-clip, then scaled (Isaac Lab's order), and, with history_length H > 1, stacked with
-its previous H - 1 values, oldest first (Isaac Lab's per-term history; a fresh episode fills the
-history with its first value).
+optionally noised (domain_rand.obs_noise), clipped to +-clip, then scaled (Isaac Lab's order),
+and, with history_length H > 1, stacked with its previous H - 1 values, oldest first (Isaac Lab's
+per-term history; a fresh episode fills the history with its first value).
 """
 
 from dataclasses import dataclass, field
 from typing import Callable
 
+import jax
 import jax.numpy as jnp
 
 from legged_mjx.errors import UserError
@@ -64,23 +65,28 @@ def check_layout(cfg: ObsCfg) -> None:
         raise UserError(f"unknown observation terms: {', '.join(unknown)} (known: {', '.join(sorted(OBS_TERMS))})")
 
 
-def _term_value(term: ObsTerm, snapshot: Snapshot) -> jnp.ndarray:
+def _term_value(term: ObsTerm, snapshot: Snapshot, noise: float = 0.0, key=None) -> jnp.ndarray:
     value = jnp.atleast_1d(OBS_TERMS[term.name](snapshot)).astype(jnp.float32)
+    if noise:
+        value = value + jax.random.uniform(key, value.shape, minval=-noise, maxval=noise)
     if term.clip is not None:
         value = jnp.clip(value, -term.clip, term.clip)
     return value * jnp.asarray(term.scale, dtype=jnp.float32)
 
 
-def observe(cfg: ObsCfg, snapshot: Snapshot, history: dict | None = None) -> tuple[dict, dict]:
-    """Observation vectors per group and the updated histories.
+def observe(cfg: ObsCfg, snapshot: Snapshot, history: dict | None = None, noise: dict | None = None, key=None):
+    """(observation vector per group, updated histories).
 
-    history None starts an episode: every history slot holds the current value.
+    history None starts an episode: every history slot holds the current value. noise
+    {group: {term: n}} adds uniform(-n, n) to those terms' raw values (needs `key`).
     """
     obs, new_history = {}, {}
-    for group, terms in cfg.groups.items():
+    for g, (group, terms) in enumerate(cfg.groups.items()):
         parts, group_history = [], {}
-        for term in terms:
-            value = _term_value(term, snapshot)
+        for t, term in enumerate(terms):
+            half_width = (noise or {}).get(group, {}).get(term.name, 0.0)
+            term_key = jax.random.fold_in(jax.random.fold_in(key, g), t) if half_width else None
+            value = _term_value(term, snapshot, half_width, term_key)
             if term.history_length > 1:
                 if history is None:
                     stacked = jnp.tile(value, (term.history_length, 1))

@@ -20,10 +20,12 @@ import mujoco
 import numpy as np
 
 from legged_mjx import math as lmath
+from legged_mjx import domain_rand
 from legged_mjx.commands import CommandCfg, check_commands, sample_command
+from legged_mjx.domain_rand import DomainRandCfg
 from legged_mjx.episode_log import episode_log
 from legged_mjx.errors import UserError
-from legged_mjx.model import joint_index, load_model, scale_model, sensor_adr
+from legged_mjx.model import joint_index, load_model, root_body, scale_model, sensor_adr
 from legged_mjx.observations import ObsCfg, check_layout, observe
 from legged_mjx.state import Physics, Snapshot, State, physics_of
 from rewards import RewardCfg, check_weights, compute_rewards
@@ -49,12 +51,13 @@ class EnvCfg:
 
 @dataclass
 class TaskCfg:
-    """The four configuration sections saved with every run (plus the train config)."""
+    """The configuration sections saved with every run (plus the train config)."""
 
     env: EnvCfg
     obs: ObsCfg
     reward: RewardCfg
     command: CommandCfg
+    domain_rand: DomainRandCfg = field(default_factory=DomainRandCfg)
 
 
 def initial_physics(model: mujoco.MjModel, qpos: np.ndarray) -> Physics:
@@ -67,9 +70,13 @@ def initial_physics(model: mujoco.MjModel, qpos: np.ndarray) -> Physics:
 
 
 class LocomotionTask(abc.ABC):
-    """Shared reset/step machinery; subclasses supply the robot hooks."""
+    """Shared reset/step machinery; subclasses supply the robot hooks.
 
-    num_actions: int
+    The contract, checked at construction (`_check_contract`): a subclass sets `num_actions` (a
+    class attribute or in `setup`) and implements `action_targets` and `control`, whose outputs
+    must have the shapes their docstrings state."""
+
+    num_actions: int  # policy action dimension
 
     def __init__(self, cfg: TaskCfg):
         self.cfg = cfg
@@ -87,14 +94,37 @@ class LocomotionTask(abc.ABC):
         if missing:
             raise UserError(f"default_joint_pos missing for: {', '.join(missing)}")
         self.default_joint_pos = np.asarray([env.default_joint_pos[n] for n in env.joint_names], np.float32)
+        self.base_body = root_body(self.mj_model)
         self.foot_contact_adr = sensor_adr(self.mj_model, env.foot_contact_sensors)
         if len(self.foot_contact_adr) != len(env.foot_contact_sensors):
             raise UserError('foot_contact_sensors must each give one value (MJCF <contact ... data="found"/>)')
         self.setup()
+        self.obs_noise = domain_rand.observation_noise(cfg.domain_rand, cfg.obs.groups)
         self.dt = env.sim_dt * env.decimation
         self.max_episode_length = int(math.ceil(env.episode_length_s / self.dt - 1e-9))
         self.resample_steps = max(1, int(round(cfg.command.resample_s / self.dt)))
         self.reset_physics = initial_physics(self.mj_model, self.initial_qpos())
+        self.pushes = domain_rand.pushes(cfg.domain_rand)
+        self._check_contract()
+
+    def _check_contract(self) -> None:
+        """The robot hooks' outputs have the shapes the backends and the policy rely on."""
+        num_actions = getattr(self, "num_actions", None)
+        if not isinstance(num_actions, int) or num_actions < 1:
+            raise TypeError(f"{type(self).__name__} must set num_actions (a positive int), got {num_actions!r}")
+        action = jax.ShapeDtypeStruct((num_actions,), jnp.float32)
+        targets = jax.eval_shape(self.action_targets, action)
+        params = jax.eval_shape(self.sample_params, jax.random.PRNGKey(0))
+        ctrl, xfrc = jax.eval_shape(self.control, self.reset_physics, targets, params)
+        model = self.mj_model
+        if ctrl.shape != (model.nu,):
+            raise TypeError(f"{type(self).__name__}.control must return ctrl of shape ({model.nu},), got {ctrl.shape}")
+        expected = (model.nbody, 6) if self.applies_body_forces else None
+        if (xfrc.shape if xfrc is not None else None) != expected:
+            raise TypeError(
+                f"{type(self).__name__}.control must return xfrc_applied of shape {expected} "
+                f"(applies_body_forces={self.applies_body_forces})"
+            )
 
     # ----- robot hooks -------------------------------------------------------------------------
     applies_body_forces = False  # True if `control` returns Cartesian body forces (xfrc_applied)
@@ -157,13 +187,24 @@ class LocomotionTask(abc.ABC):
 
     def reset(self, key: jax.Array, env_id: jax.Array) -> State:
         """A fresh episode: the reset pose at rest, a new command and new physics parameters."""
-        key, key_command, key_params = jax.random.split(key, 3)
-        params = self.sample_params(key_params)
+        key, key_command, key_params, key_random, key_start, key_noise = jax.random.split(key, 6)
+        params = domain_rand.sample_params(self.cfg.domain_rand, key_random, self.dt)
+        params.update(self.sample_params(key_params))
         command = sample_command(self.cfg.command, key_command, env_id)
         no_action = jnp.zeros(self.num_actions, jnp.float32)
         physics = jax.tree.map(jnp.asarray, self.reset_physics)
+        qpos, qvel = domain_rand.reset_state(
+            self.cfg.domain_rand,
+            key_start,
+            physics.qpos,
+            physics.qvel,
+            self.joints.qpos_adr,
+            self.default_joint_pos,
+            (self.joints.range_low, self.joints.range_high),
+        )
+        physics = physics.replace(qpos=qpos, qvel=qvel)
         snap = self.snapshot(physics, command, no_action, no_action, params)
-        obs, history = observe(self.cfg.obs, snap)
+        obs, history = observe(self.cfg.obs, snap, noise=self.obs_noise, key=key_noise)
         zero = jnp.zeros((), jnp.float32)
         no_failures = {name: jnp.zeros((), bool) for name in [*self.failures(snap), "non_finite"]}
         ended_episode = self._episode_log(
@@ -202,6 +243,12 @@ class LocomotionTask(abc.ABC):
         targets = self.action_targets(prev_action if self.cfg.env.action_latency else action)
         return action, targets, finite
 
+    def push(self, state: State) -> jax.Array:
+        """(nv,) base-velocity change applied before this step's physics (domain_rand pushes; the
+        backends add it to qvel). Only called when self.pushes."""
+        key = jax.random.fold_in(state.key, 1)  # finish_step splits state.key; this branch is unused there
+        return domain_rand.push_velocity(self.cfg.domain_rand, key, state.episode_step, state.params, self.mj_model.nv)
+
     def finish_step(self, state: State, physics: Physics, action: jax.Array, action_was_finite) -> State:
         """The rest of a control step once the backend has simulated it (see the module docstring).
         The returned state carries this step's reward, terminated/truncated, finished-episode
@@ -218,10 +265,12 @@ class LocomotionTask(abc.ABC):
         truncated = (episode_step >= self.max_episode_length) & ~terminated
         episode_sums = {name: state.episode_sums[name] + value for name, value in terms.items()}
 
-        key, key_command, key_reset = jax.random.split(state.key, 3)
+        key, key_command, key_reset, key_noise = jax.random.split(state.key, 4)
         resample = episode_step % self.resample_steps == 0
         command = jnp.where(resample, sample_command(self.cfg.command, key_command, state.env_id), state.command)
-        obs, history = observe(self.cfg.obs, snap.replace(command=command), state.obs_history)
+        obs, history = observe(
+            self.cfg.obs, snap.replace(command=command), state.obs_history, noise=self.obs_noise, key=key_noise
+        )
         running = state.replace(
             physics=physics,
             obs=obs,

@@ -116,7 +116,7 @@ def test_another_go2_mjcf_is_wired_by_joint_name(tmp_path):
     (tmp_path / "scene.xml").write_text(open(asset_path("go2", "scene.xml")).read())
     task = make_task("go2", xml_path=str(tmp_path / "scene.xml"))
     model = task.mj_model
-    for name, actuator in zip(task.cfg.env.joint_names, task.actuators.ids):
+    for name, actuator in zip(task.cfg.env.joint_names, task.actuators.motors.ids):
         assert model.actuator_trnid[actuator, 0] == model.joint(name).id
-    assert task.actuators.ids[0] != make_task("go2").actuators.ids[0]
+    assert task.actuators.motors.ids[0] != make_task("go2").actuators.motors.ids[0]
     assert os.path.basename(task.cfg.env.xml_path) == "scene.xml"

@@ -156,10 +156,11 @@ def test_measurements_by_hand(task):
     assert m["action_rate"] == pytest.approx(12 * 0.3**2, rel=1e-5)
     assert m["limit_hits"] == 1.0 and LIMIT_MARGIN > 0
     assert m["torque_abs"] == m["power"] == 0.0  # no control applied in this state
-    ctrl = jnp.zeros(task.mj_model.nu).at[task.actuators.ids[0]].set(100.0).at[task.actuators.ids[2]].set(-10.0)
+    motors = task.actuators.motors
+    ctrl = jnp.zeros(task.mj_model.nu).at[motors.ids[0]].set(100.0).at[motors.ids[2]].set(-10.0)
     m = measure(task, snap, physics.replace(ctrl=ctrl))
-    assert float(m["torque_peak"]) == pytest.approx(task.actuators.torque_limit[0])  # clipped to 23.7 N m
-    assert float(m["torque_abs"]) == pytest.approx((task.actuators.torque_limit[0] + 10.0) / 12, rel=1e-6)
+    assert float(m["torque_peak"]) == pytest.approx(task.actuators.motors.torque_limit[0])  # clipped to 23.7 N m
+    assert float(m["torque_abs"]) == pytest.approx((task.actuators.motors.torque_limit[0] + 10.0) / 12, rel=1e-6)
 
 
 def test_dc_motor_law_with_gain_scaling():

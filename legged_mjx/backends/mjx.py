@@ -12,18 +12,8 @@ import jax.numpy as jnp
 from mujoco import mjx
 
 from legged_mjx.errors import UserError
+from legged_mjx.model import randomized_fields
 from legged_mjx.state import PHYSICS_FIELDS, Physics, physics_of
-
-
-def scaled_model(model: mjx.Model, params: dict) -> mjx.Model:
-    """`model` with sliding friction x params['friction'] and body mass and inertia x params['mass'],
-    where the task samples them (the traced counterpart of model.scale_model)."""
-    if "friction" in params:
-        model = model.replace(geom_friction=model.geom_friction.at[:, 0].multiply(params["friction"]))
-    if "mass" in params:
-        mass = params["mass"]
-        model = model.replace(body_mass=model.body_mass * mass, body_inertia=model.body_inertia * mass)
-    return model
 
 
 class MjxBackend:
@@ -49,7 +39,8 @@ class MjxBackend:
     def _simulate_one(self, physics: Physics, targets: jax.Array, params: dict) -> Physics:
         """`decimation` x [control hook -> mjx.step] for one environment (mjx.step honours the
         model's integrator: Euler, RK4 or implicitfast)."""
-        task, model = self.task, scaled_model(self.model, params)
+        task = self.task
+        model = self.model.replace(**randomized_fields(self.model, params, task.base_body))
         data = self.template.replace(**{name: getattr(physics, name) for name in PHYSICS_FIELDS})
 
         def substep(data, _):

@@ -17,7 +17,7 @@ import numpy as np
 from mujoco import rollout
 
 from legged_mjx.errors import UserError
-from legged_mjx.model import scale_model
+from legged_mjx.model import MODEL_PARAMS, randomized_fields
 from legged_mjx.state import Physics
 
 STATE_SPEC = mujoco.mjtState.mjSTATE_FULLPHYSICS  # time, qpos, qvel, act (+ plugin state: refused)
@@ -46,8 +46,8 @@ class NativeBackend:
         self.pool = rollout.Rollout(nthread=self.threads)
         self.datas = [mujoco.MjData(model) for _ in range(self.threads)]
         self.models = [model] * num_envs
-        self._scaled = {(1.0, 1.0): model}  # (friction, mass) -> MjModel
-        self._scales = np.ones((num_envs, 2))
+        self._variants = {}  # model-parameter values -> MjModel
+        self._values = np.full((num_envs, len(MODEL_PARAMS)), np.nan)  # what self.models were built for
         self.control_spec = mujoco.mjtState.mjSTATE_CTRL.value
         if task.applies_body_forces:
             self.control_spec |= mujoco.mjtState.mjSTATE_XFRC_APPLIED.value
@@ -59,18 +59,22 @@ class NativeBackend:
         return jnp.concatenate([ctrl, xfrc_applied.reshape(-1)]) if self.task.applies_body_forces else ctrl
 
     def _update_models(self, params: dict) -> None:
-        """Per-environment models for sampled friction / mass scales (cached per distinct pair)."""
-        if "friction" not in params and "mass" not in params:
+        """Per-environment models for sampled model parameters (model.MODEL_PARAMS), one shared
+        copy per distinct combination (domain randomisation samples them on a grid of buckets)."""
+        if not any(name in params for name in MODEL_PARAMS):
             return
-        ones = np.ones(self.num_envs)
-        scales = np.stack([np.asarray(params.get(k, ones), np.float64) for k in ("friction", "mass")], axis=1)
-        for i in np.flatnonzero((scales != self._scales).any(axis=1)):
-            key = tuple(scales[i])
-            if key not in self._scaled:
-                self._scaled[key] = copy.deepcopy(self.model)
-                scale_model(self._scaled[key], friction=key[0], mass=key[1])
-            self.models[i] = self._scaled[key]
-        self._scales = scales
+        nominal = np.ones(self.num_envs)
+        values = np.stack([np.asarray(params.get(n, v * nominal), np.float64) for n, v in MODEL_PARAMS.items()], 1)
+        for i in np.flatnonzero((values != self._values).any(axis=1)):
+            key = tuple(values[i])
+            if key not in self._variants:
+                variant = copy.deepcopy(self.model)
+                fields = randomized_fields(variant, dict(zip(MODEL_PARAMS, key)), self.task.base_body)
+                for field, value in fields.items():
+                    getattr(variant, field)[:] = value
+                self._variants[key] = variant
+            self.models[i] = self._variants[key]
+        self._values = values
 
     def simulate(self, physics: Physics, targets, params: dict) -> Physics:
         self._update_models(params)

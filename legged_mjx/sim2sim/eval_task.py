@@ -3,7 +3,7 @@ detector, and an evaluation config (no rewards, no command resampling, no time-o
 
 Perturbation scales live in `State.params` (friction, mass, gain), so one compiled program serves
 every perturbation of a sweep: every physics backend scales friction and mass per environment
-from params (backends/), and Go2Task's actuator law multiplies kp and kd by params["gain"].
+from params (backends/), and the actuator law multiplies kp and kd by params["gain"].
 """
 
 import copy
@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from legged_mjx.errors import UserError
-from legged_mjx.tasks.go2 import Go2Task
+from legged_mjx.tasks.joint_position import JointPositionTask
 
 SCALES = ("friction", "mass", "gain")  # sliding friction x, body mass and inertia x, kp and kd x
 FOREVER_S = 1e5  # episode length and command period for evaluation: longer than any run (s)
@@ -33,8 +33,8 @@ def evaluation_config(cfg, fall_tilt_deg: float):
     return cfg
 
 
-class EvalGo2Task(Go2Task):
-    """Go2Task with run-time perturbation scales in State.params and a base-height fall detector.
+class EvalGo2Task(JointPositionTask):
+    """The Go2 task with run-time perturbation scales in State.params and a base-height fall detector.
 
     The rollout writes the scales into the state after reset; a step keeps them across auto-resets.
     """

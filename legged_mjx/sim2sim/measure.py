@@ -18,7 +18,7 @@ def measure(task, snap, physics) -> dict:
     horizontal foot speed (m/s), contacts = number of feet in contact; action_rate = sum_j
     (a_j - a_prev_j)^2; limit_hits = number of joints within LIMIT_MARGIN of a range end.
     """
-    actuators = task.actuators
+    actuators = task.actuators.motors
     torque = jnp.clip(physics.ctrl[actuators.ids] * actuators.gear, -actuators.torque_limit, actuators.torque_limit)
     contact = snap.foot_contact.astype(jnp.float32)
     foot_velocity = physics.sensordata[task.foot_velocity_adr].reshape(-1, 3)

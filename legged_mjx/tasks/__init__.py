@@ -1,15 +1,29 @@
-"""Task registry: name -> (task class, default env config, default PPO config)."""
+"""Task registry: name -> (task class, default env config, default PPO config), and named
+domain-randomisation presets."""
 
 from legged_mjx.config import apply_overrides
 from legged_mjx.errors import UserError
 from legged_mjx.tasks.ballu import BalluImuTask, BalluTask, ballu_config, ballu_train_config
-from legged_mjx.tasks.go2 import Go2Task, go2_config, go2_train_config
+from legged_mjx.tasks.go2 import go2_config, go2_isaac_randomization, go2_train_config
+from legged_mjx.tasks.joint_position import JointPositionTask
 
 TASKS = {
-    "go2": (Go2Task, go2_config, go2_train_config),
+    "go2": (JointPositionTask, go2_config, go2_train_config),
     "ballu": (BalluTask, ballu_config, ballu_train_config),
     "ballu-imu": (BalluImuTask, lambda: ballu_config(imu=True), ballu_train_config),
 }
+
+
+# task -> preset name -> domain_rand values (train_ppo.py --randomize NAME)
+RANDOMIZATION_PRESETS = {"go2": {"isaac": go2_isaac_randomization}}
+
+
+def randomization_overrides(task: str, preset: str) -> dict:
+    """The `domain_rand.*` overrides of a named randomisation preset of `task`."""
+    known = RANDOMIZATION_PRESETS.get(task, {})
+    if preset not in known:
+        raise UserError(f"task '{task}' has no randomisation preset '{preset}' (known: {', '.join(known) or 'none'})")
+    return {f"domain_rand.{key}": value for key, value in known[preset]().items()}
 
 
 def _lookup(name: str):

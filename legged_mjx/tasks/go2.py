@@ -1,19 +1,14 @@
-"""Unitree Go2 velocity tracking with the go2_train setup (reference: shared/reference/go2.md)."""
+"""Unitree Go2 velocity tracking with the go2_train setup (reference: shared/reference/go2.md): a
+JointPositionTask configuration, no code of its own."""
 
 from dataclasses import dataclass, field
 
-import jax
-import jax.numpy as jnp
-import numpy as np
-
-from legged_mjx import math as lmath
-from legged_mjx.actuators import dc_motor_torque, pd_torque
 from legged_mjx.commands import CommandCfg
-from legged_mjx.errors import UserError
 from legged_mjx.joint_orders import go2_joint_names
-from legged_mjx.model import asset_path, motor_actuators, sensor_adr
+from legged_mjx.model import asset_path
 from legged_mjx.observations import ObsCfg, ObsTerm
-from legged_mjx.task import EnvCfg, LocomotionTask, TaskCfg
+from legged_mjx.task import TaskCfg
+from legged_mjx.tasks.joint_position import JointPositionEnvCfg
 from legged_mjx.training import ppo_train_config
 from rewards import RewardCfg
 
@@ -29,7 +24,7 @@ GO2_DEFAULT_POSE = {
 
 
 @dataclass
-class Go2EnvCfg(EnvCfg):
+class Go2EnvCfg(JointPositionEnvCfg):
     xml_path: str = asset_path("go2", "scene.xml")
     # Standing height is about 0.27 m; from 0.30 m the robot settles calmly (see README).
     spawn_height: float = 0.30
@@ -37,15 +32,9 @@ class Go2EnvCfg(EnvCfg):
     default_joint_pos: dict = field(default_factory=lambda: dict(GO2_DEFAULT_POSE))
     foot_contact_sensors: list = field(default_factory=lambda: [f"{leg}_foot_contact" for leg in GO2_LEGS])
     foot_velocity_sensors: list = field(default_factory=lambda: [f"{leg}_foot_vel" for leg in GO2_LEGS])
-    action_scale: float | list = 0.3  # target = offset + action_scale * action (go2_train code: 0.25)
-    action_offset: dict | None = None  # joint name -> rad; None: the default pose
-    kp: float | list = 20.0  # N m / rad, scalar or per joint (joint_names order)
-    kd: float | list = 0.5  # N m s / rad
-    actuator: str = "pd"  # "pd": clip to the motor limits of the MJCF; "dc_motor": Isaac Lab DCMotor
-    dc_motor: dict = field(
-        default_factory=lambda: {"saturation_effort": 23.5, "velocity_limit": 30.0, "effort_limit": 23.5}
-    )
-    max_roll_pitch_deg: float = 10.0  # |roll| or |pitch| beyond this terminates the episode
+    action_scale: float | list = 0.3  # go2_train's value (its code: 0.25)
+    kp: float | list = 20.0
+    kd: float | list = 0.5
 
 
 def go2_policy_terms() -> list:
@@ -92,49 +81,26 @@ def go2_config() -> TaskCfg:
     )
 
 
-class Go2Task(LocomotionTask):
-    """12 joint-position actions through a PD (or DC-motor) law running every physics substep."""
-
-    def setup(self) -> None:
-        env = self.cfg.env
-        if env.actuator not in ("pd", "dc_motor"):
-            raise UserError(f"unknown actuator law '{env.actuator}' (known: pd, dc_motor)")
-        self.num_actions = len(env.joint_names)
-        self.actuators = motor_actuators(self.mj_model, env.joint_names)
-        self.foot_velocity_adr = sensor_adr(self.mj_model, env.foot_velocity_sensors)
-        self.kp, self.kd, self.action_scale = (
-            np.broadcast_to(np.asarray(value, np.float32), (self.num_actions,))
-            for value in (env.kp, env.kd, env.action_scale)
-        )
-        offset = env.action_offset or env.default_joint_pos
-        missing = [n for n in env.joint_names if n not in offset]
-        if missing:
-            raise UserError(f"action_offset missing for: {', '.join(missing)}")
-        self.action_offset = np.asarray([offset[n] for n in env.joint_names], np.float32)
-
-    def action_targets(self, action: jax.Array) -> jax.Array:
-        return self.action_offset + self.action_scale * action
-
-    def joint_torque(self, q, qd, targets, params: dict) -> jax.Array:
-        """Joint torques (N m) of the actuator law; kp and kd are multiplied by params["gain"]
-        where a task samples one (gain-perturbation studies)."""
-        gain = params.get("gain", 1.0)
-        kp, kd = self.kp * gain, self.kd * gain
-        if self.cfg.env.actuator == "dc_motor":
-            return dc_motor_torque(q, qd, targets, kp, kd, **self.cfg.env.dc_motor)
-        return pd_torque(q, qd, targets, kp, kd, self.actuators.torque_limit)
-
-    def control(self, physics, targets, params) -> tuple:
-        q = physics.qpos[self.joints.qpos_adr]
-        qd = physics.qvel[self.joints.dof_adr]
-        torque = self.joint_torque(q, qd, targets, params)
-        ctrl = jnp.zeros(self.mj_model.nu, jnp.float32).at[self.actuators.ids].set(torque / self.actuators.gear)
-        return ctrl, None
-
-    def failures(self, s) -> dict:
-        roll, pitch = lmath.roll_pitch(s.base_quat_world)
-        limit = np.deg2rad(self.cfg.env.max_roll_pitch_deg)
-        return {"orientation": (jnp.abs(roll) > limit) | (jnp.abs(pitch) > limit)}
+def go2_isaac_randomization() -> dict:
+    """domain_rand values of Isaac Lab's velocity task (velocity_env_cfg.EventCfg and its noise
+    models; added base mass from UnitreeGo2RoughEnvCfg), with friction and motor-strength ranges
+    where Isaac Lab has none (sources: README, "Domain randomisation")."""
+    return {
+        "friction_range": [0.5, 1.25],  # legged_gym; Isaac Lab keeps one material (static 0.8, dynamic 0.6)
+        "added_base_mass_range": [-1.0, 3.0],  # kg, Isaac Lab Go2
+        "gain_range": [0.9, 1.1],  # motor strength, walk-these-ways; Isaac Lab's Go2 task has none
+        "reset_base_velocity": [0.5] * 6,  # m/s and rad/s, reset_base
+        "reset_joint_pos_scale": [0.5, 1.5],  # reset_robot_joints (reset_joints_by_scale)
+        "push_interval_s": [10.0, 15.0],  # push_robot
+        "push_velocity": 0.5,  # m/s
+        "obs_noise": {
+            "base_lin_vel": 0.1,
+            "base_ang_vel": 0.2,
+            "projected_gravity": 0.05,
+            "joint_pos_rel": 0.01,
+            "joint_vel": 1.5,
+        },
+    }
 
 
 def go2_train_config() -> dict:
