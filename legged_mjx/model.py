@@ -68,9 +68,8 @@ def randomized_fields(model, params: dict, base_body: int) -> dict:
 def sensor_adr(model: mujoco.MjModel, names) -> np.ndarray:
     """Indices into sensordata of the named sensors' values, concatenated in the given order."""
     ids = _ids(model, mujoco.mjtObj.mjOBJ_SENSOR, names, "sensors")
-    return np.concatenate(
-        [np.arange(model.sensor_adr[i], model.sensor_adr[i] + model.sensor_dim[i]) for i in ids]
-    ).astype(np.int32)
+    ranges = [np.arange(model.sensor_adr[i], model.sensor_adr[i] + model.sensor_dim[i]) for i in ids]
+    return np.concatenate([np.zeros(0, np.int64), *ranges]).astype(np.int32)
 
 
 def _ids(model: mujoco.MjModel, obj: mujoco.mjtObj, names, what: str) -> np.ndarray:
