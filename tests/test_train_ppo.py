@@ -36,7 +36,8 @@ def test_short_run_writes_checkpoints_configs_events_and_exports(first_run):
     assert glob.glob(os.path.join(run, "events.out.tfevents.*"))
     with open(os.path.join(run, "cfgs.pkl"), "rb") as handle:
         configs = pickle.load(handle)
-    assert set(configs) == {"task", "backend", "env", "obs", "reward", "command", "train"}
+    assert set(configs) == {"task", "backend", "env", "obs", "reward", "command", "domain_rand", "train"}
+    assert configs["domain_rand"]["push_interval_s"] is None  # off by default
     assert configs["backend"] == "mujoco"  # auto on a CPU
     assert configs["task"] == "go2" and configs["train"]["algorithm"]["learning_rate"] == 1e-3
     assert configs["train"]["actor"]["hidden_dims"] == [512, 256, 128]
