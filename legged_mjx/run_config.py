@@ -1,16 +1,19 @@
 """The task and configs a policy file comes with: the cfgs.pkl of its run (beside a model_<it>.pt,
-or one folder up from an exported/ policy), else the defaults of the task the user names."""
+or one folder up from an exported/ policy), else the defaults of the task the user names. Domain
+randomisation is switched off: a trained policy is watched and recorded on the nominal robot."""
 
 import os
 
 from legged_mjx.config import load_sections
+from legged_mjx.domain_rand import DomainRandCfg
 from legged_mjx.errors import UserError
 from legged_mjx.tasks import task_config
 from legged_mjx.training import run_configs_of
 
 
 def run_config(checkpoint: str, task: str | None) -> tuple:
-    """(task name, task config, train config) of the run a policy comes from, or --task's defaults."""
+    """(task name, task config without domain randomisation, train config) of the run a policy comes
+    from, or --task's defaults."""
     if not os.path.isfile(checkpoint):
         raise UserError(f"checkpoint not found: {checkpoint}")
     folder = run_folder(checkpoint)
@@ -21,7 +24,9 @@ def run_config(checkpoint: str, task: str | None) -> tuple:
     saved = run_configs_of(os.path.join(folder, os.path.basename(checkpoint)))
     if task is not None and task != saved["task"]:
         raise UserError(f"--task {task} does not match the run's task '{saved['task']}' ({folder}/cfgs.pkl)")
-    return saved["task"], load_sections(task_config(saved["task"]), saved), saved.get("train", {})
+    cfg = load_sections(task_config(saved["task"]), saved)
+    cfg.domain_rand = DomainRandCfg()
+    return saved["task"], cfg, saved.get("train", {})
 
 
 def run_folder(checkpoint: str) -> str:

@@ -11,6 +11,7 @@ import copy
 import jax.numpy as jnp
 import numpy as np
 
+from legged_mjx.domain_rand import DomainRandCfg
 from legged_mjx.errors import UserError
 from legged_mjx.tasks.joint_position import JointPositionTask
 
@@ -19,13 +20,15 @@ FOREVER_S = 1e5  # episode length and command period for evaluation: longer than
 
 
 def evaluation_config(cfg, fall_tilt_deg: float):
-    """A copy of a Go2 task config for evaluation: policy observations only, no rewards, one
-    episode per environment (no time-out, no command resampling), tilt beyond fall_tilt_deg ends it."""
+    """A copy of a Go2 task config for evaluation: policy observations only, no rewards, no domain
+    randomisation, one episode per environment (no time-out, no command resampling), tilt beyond
+    fall_tilt_deg ends it."""
     cfg = copy.deepcopy(cfg)
     if "policy" not in cfg.obs.groups:
         raise UserError("the task config has no 'policy' observation group")
     cfg.obs.groups = {"policy": cfg.obs.groups["policy"]}
     cfg.reward.weights = {}
+    cfg.domain_rand = DomainRandCfg()  # the perturbation sets are the only randomness
     cfg.env.episode_length_s = FOREVER_S
     cfg.env.max_roll_pitch_deg = fall_tilt_deg
     cfg.command.resample_s = FOREVER_S
