@@ -9,7 +9,11 @@ import pytest
 
 import train_ppo
 from legged_mjx.batch import BatchedEnv
+from legged_mjx.config import SECTIONS, save_run_configs, to_dict
+from legged_mjx.domain_rand import DomainRandCfg
 from legged_mjx.errors import UserError
+from legged_mjx.run_config import run_config
+from legged_mjx.sim2sim.eval_task import evaluation_config
 from legged_mjx.tasks import make_task, randomization_overrides, task_config
 from tests.helpers import host_data
 
@@ -178,3 +182,14 @@ def test_randomize_preset_flag(tmp_path):
         train_ppo.build_configs(train_ppo.parse_args(["--task", "ballu", "--randomize", "isaac"]))
     with pytest.raises(UserError, match="friction_range' must be two values 0 < LO <= HI"):
         task_config("go2", {"domain_rand.friction_range": [1.2, 0.5]})
+
+
+def test_a_policy_is_watched_and_recorded_without_randomisation(tmp_path):
+    """play.py and collect_trajectories.py read the run's configs through run_config, which keeps
+    everything but the randomisation (sim2sim's evaluation config drops it too)."""
+    cfg = task_config("go2", {**randomization_overrides("go2", "isaac"), "env.action_scale": 0.25})
+    save_run_configs(str(tmp_path), {"task": "go2", **{name: to_dict(getattr(cfg, name)) for name in SECTIONS}})
+    (tmp_path / "model_5.pt").write_bytes(b"")
+    _, loaded, _ = run_config(str(tmp_path / "model_5.pt"), None)
+    assert loaded.env.action_scale == 0.25 and loaded.domain_rand == DomainRandCfg()
+    assert evaluation_config(cfg, 45.0).domain_rand == DomainRandCfg()
