@@ -1,5 +1,7 @@
-"""Sim-to-sim check of a Go2 velocity policy: run it over a batch of MJX (or native MuJoCo)
-environments through a sweep of commands and optional perturbations, and write a report.
+"""Sim-to-sim check of a velocity policy: run it over a batch of environments on a physics backend
+(native MuJoCo, MJX or MJX-Warp) through a sweep of commands and optional perturbations, and write
+a report. Isaac Lab exports (--policy with --config) are Go2 policies; this project's checkpoints
+(--checkpoint) run under their own task (go2, ballu, ballu-imu) and saved config.
 
     python sim2sim.py --policy exported/policy.pt --config params/env.yaml --out reports/go2
     python sim2sim.py --policy policy.onnx --config deploy.yaml --num_envs 256 --duration 20 --out reports/x
@@ -8,7 +10,7 @@ environments through a sweep of commands and optional perturbations, and write a
 
 --config: an Isaac Lab run's params/env.yaml, a deploy.yaml exported beside the policy, or a
 sim2sim profile (every report writes one: conventions.yaml). --checkpoint: this project's
-model_<it>.pt, run with the config saved beside it. Writes <out>/report.json, summary.md,
+model_<it>.pt, run with the task and config saved beside it. Writes <out>/report.json, summary.md,
 tracking.png, falls.png, conventions.yaml (task_config.yaml for a checkpoint) and, with --video,
 video.webp. Exit status: 0 verdict pass, 1 verdict fail, 2 bad input.
 """
@@ -28,11 +30,12 @@ from legged_mjx.cli import ArgumentParser  # noqa: E402
 from legged_mjx.files import atomic_write  # noqa: E402
 from legged_mjx.errors import UserError, exit_on_user_error  # noqa: E402
 from legged_mjx.backends import add_backend_arguments, resolve_backend  # noqa: E402
-from legged_mjx.sim2sim.evaluate import EvalSettings, evaluate  # noqa: E402
+from legged_mjx.sim2sim.eval_task import applicable_keys  # noqa: E402
+from legged_mjx.sim2sim.evaluate import EvalSettings, build_task, evaluate  # noqa: E402
 from legged_mjx.sim2sim.perturbations import build_perturbations  # noqa: E402
 from legged_mjx.sim2sim.report import build_report, write_report  # noqa: E402
 from legged_mjx.sim2sim.sources import from_checkpoint, from_policy_file  # noqa: E402
-from legged_mjx.sim2sim.sweep import DEFAULT_SWEEP, build_sweep  # noqa: E402
+from legged_mjx.sim2sim.sweep import DEFAULT_SWEEP, build_sweep, default_sweep  # noqa: E402
 from legged_mjx.sim2sim.verdict import parse_thresholds, run_checks, verdict  # noqa: E402
 
 
@@ -55,12 +58,24 @@ def parse_args(argv=None):
     run.add_argument("--device", default="cpu", help="cpu or cuda:N (the policy and, with mjx, the physics)")
     add_backend_arguments(run)
     run.add_argument("--seed", type=int, default=0)
-    run.add_argument("--sweep", nargs="+", default=DEFAULT_SWEEP, metavar="ITEM", help=" ".join(DEFAULT_SWEEP))
     run.add_argument(
-        "--perturb", action="append", default=[], metavar="SET", help="push=1 | friction=0.5,mass=1.2 | standard"
+        "--sweep",
+        nargs="+",
+        default=None,
+        metavar="ITEM",
+        help=f"default: from the task's command ranges (Go2: {' '.join(DEFAULT_SWEEP)})",
+    )
+    run.add_argument(
+        "--perturb",
+        action="append",
+        default=[],
+        metavar="SET",
+        help="push=1 | friction=0.5,mass=1.2 | gain=0.8 | standard (the sets that apply to the task)",
     )
     run.add_argument("--push_interval", type=float, default=4.0, help="seconds between pushes")
-    run.add_argument("--fall_tilt", type=float, default=45.0, help="|roll| or |pitch| (deg) counted as a fall")
+    run.add_argument(
+        "--fall_tilt", type=float, default=None, help="widen a tilt termination (Go2's) to |roll|, |pitch| (deg; 45)"
+    )
     run.add_argument("--fall_height", type=float, default=0.15, help="base height (m) below which it fell")
     run.add_argument("--init_noise", type=float, default=0.1, help="start joint angles: default + uniform(+-noise) rad")
     out = parser.add_argument_group("output")
@@ -103,19 +118,21 @@ def main(argv=None) -> int:
     if args.video and args.video_envs < 1:
         raise UserError(f"--video_envs must be >= 1 with --video, got {args.video_envs}")
     thresholds = parse_thresholds(args.threshold)
-    perturbations = build_perturbations(args.perturb)
     source = load_source(args, args.device)
-    rows = build_sweep(args.sweep, source.task_cfg.command.ranges, args.seed)
+    task = build_task(source, settings)
+    perturbations, notes = build_perturbations(args.perturb, applicable_keys(task))
+    rows = build_sweep(args.sweep or default_sweep(task.cfg.command), task.cfg.command, args.seed)
     if args.video:
-        from legged_mjx.model import load_model
         from legged_mjx.sim2sim.video import check_rendering
 
-        check_rendering(load_model(source.task_cfg.env.xml_path))
-    print(f"[sim2sim] backend {settings.backend} on {settings.device}")
-    evaluation = evaluate(source, rows, perturbations, settings)
+        check_rendering(task.mj_model)
+    print(f"[sim2sim] task {source.task}, backend {settings.backend} on {settings.device}")
+    for note in notes:
+        print(f"[sim2sim] {note}")
+    evaluation = evaluate(task, source.policy, rows, perturbations, settings)
     checks = run_checks(evaluation, thresholds)
     command_line = shlex.join(["python", "sim2sim.py", *(sys.argv[1:] if argv is None else argv)])
-    report = build_report(evaluation, source, thresholds, checks, command_line)
+    report = build_report(evaluation, source, thresholds, checks, command_line, notes)
     paths = write_report(out_dir, report, evaluation, source)
     if args.video:
         from legged_mjx.sim2sim.video import render_video

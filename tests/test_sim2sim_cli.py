@@ -209,10 +209,87 @@ def test_policy_that_does_not_fit_the_conventions(tmp_path, capsys):
     assert "maps 45 observations to 12 actions, but the conventions give 33 observations" in capsys.readouterr().err
 
 
-def test_other_robots_checkpoints_are_refused(tmp_path, capsys):
-    checkpoint = fake_run(tmp_path / "run", task="ballu")
-    assert run_main("--checkpoint", checkpoint) == 2
-    assert "this run's task is 'ballu'" in capsys.readouterr().err
+@pytest.fixture(scope="module")
+def ballu_checkpoint(tmp_path_factory) -> str:
+    """A BALLU run as train_ppo.py writes it: 1 iteration of 8 environments."""
+    logs = tmp_path_factory.mktemp("logs")
+    command = [sys.executable, "train_ppo.py", "--task", "ballu", "--device", "cpu", "--num_envs", "8"]
+    command += ["--max_iterations", "1", "--log_root", str(logs)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    (run,) = (logs / "ballu-ppo-dynaflow").iterdir()
+    return str(run / "model_0.pt")
+
+
+def test_ballu_checkpoint_is_evaluated_with_its_own_task_commands_and_perturbations(ballu_checkpoint, tmp_path):
+    out = tmp_path / "report"
+    args = ["--checkpoint", ballu_checkpoint, "--backend", "mujoco", "--num_envs", "30", "--duration", "1.0"]
+    code = run_main(*args, "--settle", "0.5", "--perturb", "standard", "--out", str(out))
+    assert code in (0, 1)  # one iteration of training: the verdict may fail, the report must be whole
+    report = json.loads((out / "report.json").read_text())
+    assert report["task"] == "ballu" and report["axes"] == ["vx", "vy"]
+    assert (report["policy"]["obs_dim"], report["policy"]["action_dim"]) == (16, 2)
+    nominal = [r for r in report["rows"] if r["perturbation"] == "nominal"]
+    assert [r["row"] for r in nominal] == ["forward +0.25", "forward +0.4", *(f"random {i}" for i in range(4))]
+    for row in report["rows"]:  # BALLU's commands: vx in [0.1, 0.4], vy = 0; no yaw rate, no foot slip
+        assert list(row["command"]) == list(row["tracking"]) == ["vx", "vy"] and row["in_range"]
+        assert 0.1 <= row["command"]["vx"] <= 0.4 and row["command"]["vy"] == 0.0 and "foot_slip_mps" not in row
+        assert row["torque_peak_Nm"] <= 0.0848 + 1e-6 and row["samples"] > 0  # BALLU's motors, not Go2's
+    names = [p["name"] for p in report["perturbations"]]
+    assert names == ["nominal", "push=0.5", "push=1.0", "friction=0.5", "mass=1.2"]
+    assert "--perturb standard: gain=0.8 left out (gain does not apply to this task)" in report["notes"]
+    checks = [c["name"] for c in report["checks"]]
+    assert "vy RMSE (nominal)" in checks and not any("wz" in name for name in checks)
+    summary = (out / "summary.md").read_text()
+    assert "| row | command vx, vy | in range |" in summary and "| forward +0.4 | +0.40, +0.00 | yes |" in summary
+    assert "foot slip" not in summary and "wz" not in summary and "task `ballu`" in summary
+    saved = yaml.safe_load((out / "task_config.yaml").read_text())
+    assert saved["env"]["GCR"] == 0.84 and saved["command"]["names"] == ["lin_vel_x", "lin_vel_y"]
+
+
+def test_ballu_on_mjx_agrees_with_native_mujoco(ballu_checkpoint, tmp_path):
+    summaries = {}
+    for backend in ("mujoco", "mjx"):
+        out = tmp_path / backend
+        args = ["--checkpoint", ballu_checkpoint, "--backend", backend, "--sweep", "forward=0.3", "--num_envs", "2"]
+        assert run_main(*args, "--duration", "1.0", "--settle", "0.5", "--out", str(out)) in (0, 1)
+        summaries[backend] = json.loads((out / "report.json").read_text())["overall"]
+    native, mjx = summaries["mujoco"], summaries["mjx"]
+    for axis in ("vx", "vy"):
+        assert native["tracking"][axis]["achieved"] == pytest.approx(mjx["tracking"][axis]["achieved"], abs=0.02), axis
+    assert native["torque_abs_Nm"] == pytest.approx(mjx["torque_abs_Nm"], rel=0.05)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["--perturb", "gain=0.8"],
+            "--perturb gain=0.8: gain does not apply to this task (applicable: push, friction, mass)",
+        ),
+        (["--sweep", "turning=0.5"], "the task has no ang_vel_z command (it has lin_vel_x, lin_vel_y)"),
+        (["--fall_tilt", "30"], "--fall_tilt: this task has no tilt termination"),
+    ],
+)
+def test_what_ballu_lacks_is_a_one_line_error(ballu_checkpoint, capsys, args, message):
+    assert run_main("--checkpoint", ballu_checkpoint, "--backend", "mujoco", *args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and message in err[0], err
+
+
+def test_isaac_conventions_for_another_robot_are_a_one_line_error(tmp_path, capsys):
+    from legged_mjx.sim2sim.conventions import to_profile
+    from legged_mjx.sim2sim.sources import read_conventions
+    from legged_mjx.tasks.ballu import BALLU_JOINTS
+
+    profile = to_profile(read_conventions(ENV_YAML)[1])
+    profile["joint_names"] = BALLU_JOINTS
+    (tmp_path / "ballu.yaml").write_text(yaml.safe_dump(profile))
+    (tmp_path / "policy.pt").write_bytes(b"")
+    assert run_main("--policy", str(tmp_path / "policy.pt"), "--config", str(tmp_path / "ballu.yaml")) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "joint_names must be the 12 Go2 joints" in err[0], err
+    assert "sim2sim reads Isaac Lab exports for the Go2 only; evaluate other robots from a checkpoint" in err[0]
 
 
 @needs_fixture

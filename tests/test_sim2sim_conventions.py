@@ -175,6 +175,10 @@ def test_unsupported_or_inconsistent_facts_are_user_errors():
     data["scene"]["robot"]["actuators"]["base_legs"]["class_type"] = "my_lab.actuators:LearnedNet"
     with pytest.raises(UserError, match="'LearnedNet' is not supported"):
         from_isaac_env_yaml(data, "env.yaml")
+    data = load_yaml(ENV_YAML)  # another robot's export: joints the Go2 does not have
+    data["scene"]["robot"]["init_state"]["joint_pos"] = {".*_hip_yaw": 0.0, ".*_knee": 0.3, ".*_calf_joint": -1.5}
+    with pytest.raises(UserError, match=r"joints .\*_hip_yaw, .\*_knee that the Go2 lacks .sim2sim reads Isaac Lab"):
+        from_isaac_env_yaml(data, "env.yaml")
     profile = to_profile(read_conventions(ENV_YAML)[1])
     bad = copy.deepcopy(profile)
     bad["joint_names"] = ISAAC[:11] + ["FL_hip_joint"]

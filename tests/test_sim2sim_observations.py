@@ -15,9 +15,9 @@ from mujoco import mjx
 from shared_fixtures import fixture_dir
 from legged_mjx.joint_orders import go2_joint_names
 from legged_mjx.observations import ObsCfg, observe
-from legged_mjx.sim2sim.conventions import to_task_cfg
-from legged_mjx.sim2sim.eval_task import SCALES, EvalGo2Task, evaluation_config
-from legged_mjx.sim2sim.measure import LIMIT_MARGIN, measure
+from legged_mjx.sim2sim.eval_task import SCALES, evaluation_task
+from legged_mjx.sim2sim.isaac_go2 import TASK, to_task_cfg
+from legged_mjx.sim2sim.measure import LIMIT_MARGIN, Measure
 from legged_mjx.sim2sim.sources import read_conventions
 from legged_mjx.state import Physics
 from legged_mjx.state import physics_of as state_physics_of
@@ -36,7 +36,7 @@ def fixture_conventions():
 
 @pytest.fixture(scope="module")
 def task(fixture_conventions):
-    return EvalGo2Task(evaluation_config(to_task_cfg(fixture_conventions), 45.0), fall_height=0.15)
+    return evaluation_task(TASK, to_task_cfg(fixture_conventions), None, fall_height=0.15)
 
 
 def known_qpos_qvel(task):
@@ -132,8 +132,9 @@ def test_sensors_and_measurements_agree_between_native_mujoco_and_mjx(task):
     theirs = ours.replace(sensordata=jnp.asarray(data.sensordata))
     snap = task.snapshot(ours, command, action, prev, NOMINAL)
     assert np.asarray(snap.foot_contact).any()
-    measured = measure(task, snap, ours)
-    reference = measure(task, task.snapshot(theirs, command, action, prev, NOMINAL), theirs)
+    measure = Measure(task)
+    measured = measure(snap, ours)
+    reference = measure(task.snapshot(theirs, command, action, prev, NOMINAL), theirs)
     for name in measured:
         np.testing.assert_allclose(float(measured[name]), float(reference[name]), rtol=1e-3, atol=1e-4, err_msg=name)
 
@@ -150,17 +151,19 @@ def test_measurements_by_hand(task):
     action, prev = jnp.full(12, 0.5), jnp.full(12, 0.2)
     physics = physics_of(native)
     snap = task.snapshot(physics, jnp.zeros(3), action, prev, NOMINAL)
-    m = {name: float(value) for name, value in measure(task, snap, physics).items()}
+    measure = Measure(task)
+    m = {name: float(value) for name, value in measure(snap, physics).items()}
     assert m["vx"] == pytest.approx(float(snap.lin_vel_body[0])) and m["contacts"] == contact.sum() > 0
     assert m["slip"] == pytest.approx(0.5 * contact.sum(), rel=1e-4)
     assert m["action_rate"] == pytest.approx(12 * 0.3**2, rel=1e-5)
     assert m["limit_hits"] == 1.0 and LIMIT_MARGIN > 0
     assert m["torque_abs"] == m["power"] == 0.0  # no control applied in this state
-    motors = task.actuators.motors
+    motors = measure.motors  # the model's 12 <motor> actuators
     ctrl = jnp.zeros(task.mj_model.nu).at[motors.ids[0]].set(100.0).at[motors.ids[2]].set(-10.0)
-    m = measure(task, snap, physics.replace(ctrl=ctrl))
-    assert float(m["torque_peak"]) == pytest.approx(task.actuators.motors.torque_limit[0])  # clipped to 23.7 N m
-    assert float(m["torque_abs"]) == pytest.approx((task.actuators.motors.torque_limit[0] + 10.0) / 12, rel=1e-6)
+    m = measure(snap, physics.replace(ctrl=ctrl))
+    limit = task.mj_model.actuator_ctrlrange[motors.ids[0], 1]  # a hip: 23.7 N m (gear 1)
+    assert float(m["torque_peak"]) == pytest.approx(limit) == 23.7  # clipped to the motor's limit
+    assert float(m["torque_abs"]) == pytest.approx((limit + 10.0) / 12, rel=1e-6)
 
 
 def test_dc_motor_law_with_gain_scaling():
@@ -168,7 +171,7 @@ def test_dc_motor_law_with_gain_scaling():
     conv = read_conventions(os.path.join(os.path.dirname(__file__), "fixtures", "sim2sim", "isaac_go2_flat_env.yaml"))[
         1
     ]
-    task = EvalGo2Task(evaluation_config(to_task_cfg(conv), 45.0), fall_height=0.15)
+    task = evaluation_task(TASK, to_task_cfg(conv), None, fall_height=0.15)
     q, qd = jnp.zeros(12), jnp.zeros(12)
 
     def torque(error, velocity=0.0, gain=1.0):

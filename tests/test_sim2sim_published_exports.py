@@ -17,7 +17,7 @@ from legged_mjx.errors import UserError
 from legged_mjx.joint_orders import go2_joint_names
 from legged_mjx.model import asset_path, joint_index, load_model
 from legged_mjx.policies import load_policy
-from legged_mjx.sim2sim.conventions import to_task_cfg
+from legged_mjx.sim2sim.isaac_go2 import to_task_cfg
 from legged_mjx.sim2sim.sources import read_conventions
 from shared_fixtures import fixture_dir
 
@@ -199,6 +199,8 @@ def test_joint_ids_map_must_be_a_permutation(tmp_path):
     data = deploy_data()
     data["joint_ids_map"] = LEG_ORDERED_MAP[:11] + [3]
     assert "joint_ids_map must be a permutation of 0..11" in one_line_error(read, tmp_path, data)
+    data["joint_ids_map"] = list(range(19))  # a humanoid's export
+    assert "sim2sim reads Isaac Lab exports for the Go2 only" in one_line_error(read, tmp_path, data)
 
 
 # ONNX policies: 4 observations -> named outputs (built with onnx.helper).

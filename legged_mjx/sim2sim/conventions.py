@@ -1,5 +1,6 @@
 """A policy's conventions (what it assumes about the robot interface) in one object, read from an
-Isaac Lab `params/env.yaml`, a `deploy.yaml` or this project's profile, and turned into a Go2 TaskCfg.
+Isaac Lab `params/env.yaml`, a `deploy.yaml` or this project's profile, for the Go2 (isaac_go2.py
+ties this path to it and turns Conventions into a Go2 TaskCfg).
 
 The profile (`profile: sim2sim-conventions-v1`) states every fact explicitly; it is also what the
 report writes as `conventions.yaml`, so a report's conventions can be edited and fed back:
@@ -24,17 +25,13 @@ MJCF motor limits) or `dc_motor` (Isaac Lab's DCMotor torque-speed clip, scalar 
 import math
 from dataclasses import dataclass, field
 
-from legged_mjx.commands import CommandCfg
 from legged_mjx.errors import UserError
-from legged_mjx.joint_orders import GO2_LEG_ORDERS, go2_joint_names
-from legged_mjx.observations import OBS_TERMS, ObsCfg, ObsTerm
+from legged_mjx.observations import OBS_TERMS, ObsTerm
 from legged_mjx.sim2sim.facts import per_joint, require, symmetric_clip
-from legged_mjx.task import TaskCfg
-from legged_mjx.tasks.go2 import go2_config
-from rewards import RewardCfg
+from legged_mjx.sim2sim.isaac_go2 import check_go2_joints, joint_names_of
+from legged_mjx.sim2sim.velocity import VELOCITY_COMMANDS
 
 PROFILE_TAG = "sim2sim-conventions-v1"
-VELOCITY_COMMANDS = ("lin_vel_x", "lin_vel_y", "ang_vel_z")  # body frame: m/s, m/s, rad/s
 DC_MOTOR_KEYS = ("saturation_effort", "velocity_limit", "effort_limit")  # N m, rad/s, N m
 ACTUATOR_LAWS = ("pd", "dc_motor")
 
@@ -70,8 +67,7 @@ class Conventions:
     def validate(self) -> None:
         where = self.source or "conventions"
         count = len(self.joint_names)
-        if sorted(self.joint_names) != sorted(go2_joint_names("mjcf")):
-            raise UserError(f"{where}: joint_names must be the 12 Go2 joints, got {self.joint_names}")
+        check_go2_joints(self.joint_names, where)
         for name in ("default_joint_pos", "action_scale", "action_offset", "kp", "kd"):
             if len(getattr(self, name)) != count:
                 raise UserError(f"{where}: {name} needs {count} values (one per joint)")
@@ -106,17 +102,6 @@ def obs_term(name: str, scale, clip, history_length, source: str) -> ObsTerm:
     if history < 1:
         raise UserError(f"{source}: history_length of observation '{name}' must be >= 0")
     return ObsTerm(name, scale, None if math.isinf(bound) else bound, history)
-
-
-def joint_names_of(value, source: str) -> list:
-    """A list of joint names, or a convention name (isaac, mjcf, genesis, unitree_sdk)."""
-    if isinstance(value, str):
-        if value not in GO2_LEG_ORDERS:
-            raise UserError(f"{source}: unknown joint order '{value}' (known: {', '.join(GO2_LEG_ORDERS)})")
-        return go2_joint_names(value)
-    if not isinstance(value, list):
-        raise UserError(f"{source}: joint_names must be a list of joint names or a convention name")
-    return [str(name) for name in value]
 
 
 def from_profile(data: dict, source: str) -> Conventions:
@@ -203,25 +188,3 @@ def to_profile(conv: Conventions) -> dict:
         "notes": list(conv.notes),
         "assumptions": list(conv.assumptions),
     }
-
-
-def to_task_cfg(conv: Conventions) -> TaskCfg:
-    """The Go2 task config that runs a policy with these conventions (robot model, spawn and
-    termination settings stay the Go2 task's; rewards are empty; commands are (vx, vy, wz))."""
-    cfg = go2_config()
-    env = cfg.env
-    env.joint_names = list(conv.joint_names)
-    env.default_joint_pos = dict(zip(conv.joint_names, conv.default_joint_pos))
-    env.action_scale = list(conv.action_scale)
-    env.action_offset = dict(zip(conv.joint_names, conv.action_offset))
-    env.action_clip = conv.action_clip
-    env.action_latency = conv.action_latency
-    env.actuator = conv.actuator
-    env.kp, env.kd = list(conv.kp), list(conv.kd)
-    if conv.dc_motor:
-        env.dc_motor = dict(conv.dc_motor)
-    env.sim_dt, env.decimation = conv.sim_dt, conv.decimation
-    cfg.obs = ObsCfg(groups={"policy": list(conv.observations)})
-    cfg.reward = RewardCfg(weights={})
-    cfg.command = CommandCfg(names=list(VELOCITY_COMMANDS), ranges={n: list(r) for n, r in conv.command_ranges.items()})
-    return cfg

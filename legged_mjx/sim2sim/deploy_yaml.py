@@ -18,13 +18,13 @@ Isaac Lab applies no action latency. Both facts are recorded in the conventions'
 """
 
 from legged_mjx.errors import UserError
-from legged_mjx.joint_orders import go2_joint_names
-from legged_mjx.sim2sim.conventions import VELOCITY_COMMANDS, Conventions, obs_term
+from legged_mjx.sim2sim.conventions import Conventions, obs_term
 from legged_mjx.sim2sim.facts import per_joint, require, symmetric_clip
+from legged_mjx.sim2sim.isaac_go2 import GO2_ONLY, ISAAC_GO2_SIM_DT, sdk_joint_order
+from legged_mjx.sim2sim.velocity import VELOCITY_COMMANDS
 
 VELOCITY_COMMAND = "base_velocity"  # the command term whose (vx, vy, wz) the policy observes
 VELOCITY_COMMAND_TERMS = ("velocity_commands", "keyboard_velocity_commands", "generated_commands")
-ISAAC_GO2_SIM_DT = 0.005  # s, Isaac Lab's Go2 velocity tasks (sim.dt 0.005, decimation 4)
 
 
 def is_deploy_yaml(data: dict) -> bool:
@@ -33,9 +33,12 @@ def is_deploy_yaml(data: dict) -> bool:
 
 def policy_joint_names(joint_ids_map, source: str) -> list:
     """Joint names in policy order: joint_ids_map[i] is the SDK motor index of policy joint i."""
-    sdk = go2_joint_names("unitree_sdk")
+    sdk = sdk_joint_order()
     if not isinstance(joint_ids_map, list) or sorted(joint_ids_map) != list(range(len(sdk))):
-        raise UserError(f"{source}: joint_ids_map must be a permutation of 0..{len(sdk) - 1}, got {joint_ids_map}")
+        raise UserError(
+            f"{source}: joint_ids_map must be a permutation of 0..{len(sdk) - 1} (the Go2's motors), got"
+            f" {joint_ids_map} ({GO2_ONLY})"
+        )
     return [sdk[i] for i in joint_ids_map]
 
 

@@ -1,59 +1,62 @@
-"""The Go2 task as sim2sim runs it: perturbations as run-time per-environment parameters, a fall
-detector, and an evaluation config (no rewards, no command resampling, no time-outs).
+"""Any task of this project as sim2sim runs it: perturbations as run-time per-environment
+parameters, a fall detector, and an evaluation config (no rewards, no command resampling, no
+time-outs).
 
-Perturbation scales live in `State.params` (friction, mass, gain), so one compiled program serves
-every perturbation of a sweep: every physics backend scales friction and mass per environment
-from params (backends/), and the actuator law multiplies kp and kd by params["gain"].
+Perturbation scales live in `State.params` (friction, mass, gain), next to whatever the task
+samples itself (BALLU: gcr, spcf, drag), so one compiled program serves every perturbation of a
+sweep: every physics backend scales friction and mass per environment from params (backends/);
+a joint-position actuator law multiplies kp and kd by params["gain"] (other laws ignore it, and
+`applicable_keys` says so).
 """
 
 import copy
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
-from legged_mjx.domain_rand import DomainRandCfg
 from legged_mjx.errors import UserError
-from legged_mjx.tasks.joint_position import JointPositionTask
+from legged_mjx.sim2sim.perturbations import KEYS
+from legged_mjx.tasks import make_task
 
 SCALES = ("friction", "mass", "gain")  # sliding friction x, body mass and inertia x, kp and kd x
 FOREVER_S = 1e5  # episode length and command period for evaluation: longer than any run (s)
+DEFAULT_FALL_TILT_DEG = 45.0  # a task's own tilt termination is widened to this (deg)
 
 
-def evaluation_config(cfg, fall_tilt_deg: float):
-    """A copy of a Go2 task config for evaluation: policy observations only, no rewards, no domain
-    randomisation, one episode per environment (no time-out, no command resampling), tilt beyond
-    fall_tilt_deg ends it."""
+def evaluation_config(cfg, fall_tilt_deg: float | None):
+    """A copy of a task config for evaluation: policy observations only, no rewards, one episode
+    per environment (no time-out, no command resampling). A tilt termination of the task's own
+    (`env.max_roll_pitch_deg`, e.g. Go2's 10 deg) is widened to fall_tilt_deg (None: 45 deg); for a
+    task without one (BALLU) a fall_tilt_deg is a UserError."""
     cfg = copy.deepcopy(cfg)
     if "policy" not in cfg.obs.groups:
         raise UserError("the task config has no 'policy' observation group")
     cfg.obs.groups = {"policy": cfg.obs.groups["policy"]}
     cfg.reward.weights = {}
-    cfg.domain_rand = DomainRandCfg()  # the perturbation sets are the only randomness
     cfg.env.episode_length_s = FOREVER_S
-    cfg.env.max_roll_pitch_deg = fall_tilt_deg
+    if hasattr(cfg.env, "max_roll_pitch_deg"):
+        cfg.env.max_roll_pitch_deg = DEFAULT_FALL_TILT_DEG if fall_tilt_deg is None else fall_tilt_deg
+    elif fall_tilt_deg is not None:
+        raise UserError("--fall_tilt: this task has no tilt termination (env.max_roll_pitch_deg) to widen")
     cfg.command.resample_s = FOREVER_S
     cfg.command.table = None
     return cfg
 
 
-class EvalGo2Task(JointPositionTask):
-    """The Go2 task with run-time perturbation scales in State.params and a base-height fall detector.
+class EvaluationHooks:
+    """Put before a task's class (see evaluation_task): perturbation scales in State.params and a
+    base-height fall detector on top of the task's own failures.
 
-    The rollout writes the scales into the state after reset; a step keeps them across auto-resets.
-    """
+    The rollout writes the scales into the state after reset."""
 
-    def __init__(self, cfg, fall_height: float):
-        self.fall_height = fall_height  # m: base below this height is a fall
-        super().__init__(cfg)
+    fall_height: float  # m: base below this height is a fall
 
     def sample_params(self, key) -> dict:
-        return {name: jnp.ones((), jnp.float32) for name in SCALES}
+        return {**super().sample_params(key), **{name: jnp.ones((), jnp.float32) for name in SCALES}}
 
     def failures(self, s) -> dict:
         return {**super().failures(s), "base_height": s.base_pos_world[2] < self.fall_height}
-
-    def step(self, state, action):
-        return super().step(state, action).replace(params=state.params)  # scales survive auto-resets
 
     def initial_poses(self, num_envs: int, joint_noise: float, seed: int) -> np.ndarray:
         """(N, nq) start poses: the reset pose with every joint offset by uniform(-joint_noise,
@@ -62,3 +65,23 @@ class EvalGo2Task(JointPositionTask):
         offsets = np.random.default_rng(seed).uniform(-joint_noise, joint_noise, (num_envs, len(self.joints.qpos_adr)))
         qpos[:, self.joints.qpos_adr] += offsets
         return qpos.astype(np.float32)
+
+
+def evaluation_task(task_name: str, cfg, fall_tilt_deg: float | None, fall_height: float):
+    """Task `task_name` built from evaluation_config(cfg, fall_tilt_deg) with EvaluationHooks: its
+    class is the one make_task picks for that config, subclassed with the hooks first."""
+    cfg = evaluation_config(cfg, fall_tilt_deg)
+    task_class = type(make_task(task_name, copy.deepcopy(cfg)))
+    hooked = type(f"Eval{task_class.__name__}", (EvaluationHooks, task_class), {"fall_height": fall_height})
+    return hooked(cfg)
+
+
+def applicable_keys(task) -> tuple:
+    """The --perturb keys that change this task's simulation: push, friction and mass always (every
+    backend applies them); gain where the control law reads params["gain"], i.e. where the
+    controls at the reset state, for the targets of action 0.5, differ between gain 1 and 0.5."""
+    physics = jax.tree.map(jnp.asarray, task.reset_physics)
+    params = task.sample_params(jax.random.PRNGKey(0))
+    targets = task.action_targets(jnp.full(task.num_actions, 0.5, jnp.float32))
+    ctrl = [np.asarray(task.control(physics, targets, {**params, "gain": jnp.float32(g)})[0]) for g in (1.0, 0.5)]
+    return tuple(key for key in KEYS if key != "gain" or not np.allclose(*ctrl))

@@ -1,5 +1,5 @@
-"""The evaluation loop: build the evaluation task, lay the sweep and perturbation sets over the
-batch, run the policy for the duration on a backend and summarise per row, per set and overall."""
+"""The evaluation loop: lay the sweep and perturbation sets over the batch of the evaluation task,
+run the policy for the duration on a backend and summarise per row, per set and overall."""
 
 import sys
 import time
@@ -13,8 +13,9 @@ from tqdm import tqdm
 from legged_mjx.backends import BACKENDS as ALL_BACKENDS
 from legged_mjx.errors import UserError
 from legged_mjx.observations import observe
-from legged_mjx.sim2sim.eval_task import FOREVER_S, EvalGo2Task, evaluation_config
+from legged_mjx.sim2sim.eval_task import FOREVER_S, evaluation_task
 from legged_mjx.sim2sim.layout import Layout
+from legged_mjx.sim2sim.measure import Measure
 from legged_mjx.sim2sim.metrics import Accumulator, summarize
 from legged_mjx.sim2sim.perturbations import PushSchedule
 from legged_mjx.sim2sim.rollout import Rollout
@@ -31,8 +32,8 @@ class EvalSettings:
     backend: str = "mujoco"  # "mujoco" (native, CPU threads), "mjx" or "warp" (JAX device)
     device: str = "cpu"  # torch/JAX device of the MJX backend and the policy
     push_interval_s: float = 4.0  # s between pushes of sets with push > 0
-    fall_tilt_deg: float = 45.0  # |roll| or |pitch| beyond this is a fall
-    fall_height: float = 0.15  # m: base below this is a fall (standing height ~0.27-0.32 m)
+    fall_tilt_deg: float | None = None  # widens the task's tilt termination (None: 45 deg; eval_task.py)
+    fall_height: float = 0.15  # m: base below this is a fall (Go2 stands at ~0.27 m, BALLU's pelvis at ~0.7 m)
     init_joint_noise: float = 0.1  # rad: start joint angles = default + uniform(-noise, noise)
     video_envs: int = 0  # record base poses of this many nominal environments (one per row)
     threads: int | None = None  # native backend threads (default: all cores)
@@ -52,6 +53,7 @@ class EvalSettings:
 class Evaluation:
     layout: Layout
     settings: EvalSettings
+    foot_slip: bool  # the task measures foot slip (measure.py)
     dt: float  # control period, s
     cells: list  # one dict per (row, set): row, set, summary
     sets: list  # one summary per perturbation set, over its in-range rows
@@ -75,10 +77,11 @@ def observation_size(task) -> int:
     return int(jax.eval_shape(first_obs).shape[0])
 
 
-def build_task(task_cfg, settings: EvalSettings, policy) -> EvalGo2Task:
-    """The evaluation task; a policy whose input/output sizes do not fit it is a UserError."""
-    task = EvalGo2Task(evaluation_config(task_cfg, settings.fall_tilt_deg), settings.fall_height)
-    obs_dim = observation_size(task)
+def build_task(source, settings: EvalSettings):
+    """The evaluation task of the source's task and config; a policy whose input/output sizes do not
+    fit it is a UserError."""
+    task = evaluation_task(source.task, source.task_cfg, settings.fall_tilt_deg, settings.fall_height)
+    obs_dim, policy = observation_size(task), source.policy
     if (policy.obs_dim, policy.action_dim) != (obs_dim, task.num_actions):
         raise UserError(
             f"policy {policy.path} maps {policy.obs_dim} observations to {policy.action_dim} actions, but the"
@@ -88,29 +91,33 @@ def build_task(task_cfg, settings: EvalSettings, policy) -> EvalGo2Task:
     return task
 
 
-def evaluate(source, rows: list, perturbations: list, settings: EvalSettings) -> Evaluation:
+def evaluate(task, policy, rows: list, perturbations: list, settings: EvalSettings) -> Evaluation:
+    """Run `policy` on `task` (build_task) over the sweep rows x perturbation sets."""
     settings.validate()
     if not any(row.in_range for row in rows):
         raise UserError("--sweep: no row lies inside the training ranges, so there is nothing to judge")
     started = time.time()
-    task = build_task(source.task_cfg, settings, source.policy)
     layout = Layout(rows, perturbations, settings.num_envs)
     start_qpos = task.initial_poses(layout.num_envs, settings.init_joint_noise, settings.seed)
-    backend = Rollout(task, layout, start_qpos, settings)
-    acc = Accumulator(layout.velocity_commands(), task.dt, settings.settle_s, task.num_actions)
+    measure = Measure(task)
+    backend = Rollout(task, measure, layout, start_qpos, settings)
+    acc = Accumulator(
+        layout.axes, layout.velocity_commands(), task.dt, settings.settle_s, len(task.joints.names), measure.foot_slip
+    )
     pushes = PushSchedule(layout.push_speed(), settings.push_interval_s, task.dt, settings.seed)
     video_envs = [int(layout.envs(row=r, pset=0)[0]) for r in range(min(settings.video_envs, len(rows)))]
     frames = []
     steps = int(round(settings.duration_s / task.dt))
     progress = tqdm(range(steps), desc=f"sim2sim {backend.name}", unit="step", mininterval=5.0, file=sys.stderr)
     for step in progress:
-        actions = source.policy(backend.observations())
+        actions = policy(backend.observations())
         acc.add(backend.step(actions, pushes.at(step)))
         if video_envs:
             frames.append(backend.qpos(video_envs))
     return Evaluation(
         layout=layout,
         settings=settings,
+        foot_slip=measure.foot_slip,
         dt=task.dt,
         cells=[
             {"row": r, "set": s, "summary": summarize(acc, layout.envs(row=r, pset=s))}

@@ -9,15 +9,17 @@ observations.policy.<term> (func, params, scale, clip, history_length; a group-l
 history_length overrides the terms'); commands.base_velocity.ranges.
 
 Isaac Lab's joint order is the articulation's (PhysX) order, which env.yaml does not store; for the
-Go2 it is `joint_orders.go2_joint_names("isaac")` (types grouped: hips, thighs, calves).
+Go2 it is `isaac_go2.isaac_joint_order()` (types grouped: hips, thighs, calves). A robot whose
+default pose names a joint the Go2 does not have is refused (isaac_go2.GO2_ONLY).
 """
 
 import re
 
 from legged_mjx.errors import UserError
-from legged_mjx.joint_orders import go2_joint_names
-from legged_mjx.sim2sim.conventions import DC_MOTOR_KEYS, VELOCITY_COMMANDS, Conventions, obs_term
+from legged_mjx.sim2sim.conventions import DC_MOTOR_KEYS, Conventions, obs_term
 from legged_mjx.sim2sim.facts import match_joints, per_joint, require, symmetric_clip
+from legged_mjx.sim2sim.isaac_go2 import GO2_ONLY, isaac_joint_order
+from legged_mjx.sim2sim.velocity import VELOCITY_COMMANDS
 
 # Isaac Lab observation functions -> this project's OBS_TERMS (same frames and units).
 OBS_FUNCS = {
@@ -147,6 +149,18 @@ def _group_patterns(groups: dict, source: str) -> dict:
     return patterns
 
 
+def _check_robot(joint_pos, asset_names: list, source: str) -> None:
+    """UserError if the default pose names joints (regexes) of which the Go2 has none."""
+    if not isinstance(joint_pos, dict):
+        raise UserError(f"{source}: scene.robot.init_state.joint_pos must map joint regexes to angles")
+    try:
+        foreign = [key for key in joint_pos if not any(re.fullmatch(key, name) for name in asset_names)]
+    except re.error as error:
+        raise UserError(f"{source}: bad joint regex in init_state.joint_pos: {error}") from None
+    if foreign:
+        raise UserError(f"{source}: the robot has joints {', '.join(foreign)} that the Go2 lacks ({GO2_ONLY})")
+
+
 def from_isaac_env_yaml(data: dict, source: str) -> Conventions:
     facts = require(
         data,
@@ -161,7 +175,8 @@ def from_isaac_env_yaml(data: dict, source: str) -> Conventions:
         },
         source,
     )
-    asset_names = go2_joint_names("isaac")
+    asset_names = isaac_joint_order()
+    _check_robot(facts["scene.robot.init_state.joint_pos"], asset_names, source)
     if not isinstance(facts["actions"], dict) or len(facts["actions"]) != 1:
         raise UserError(f"{source}: actions must hold exactly one joint-position action term")
     ((action_name, action),) = facts["actions"].items()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from legged_mjx.errors import UserError
-from legged_mjx.sim2sim.conventions import VELOCITY_COMMANDS
+from legged_mjx.sim2sim.velocity import AXES
 
 
 @dataclass
@@ -29,23 +29,21 @@ class Layout:
         self.row_of = combo % len(self.rows)  # (N,) row index per environment
         self.set_of = combo // len(self.rows)  # (N,) perturbation set index per environment
 
+    @property
+    def axes(self) -> list:
+        """The tracked axes ("vx", "vy", "wz": those the task commands), in the rows' order."""
+        return list(self.rows[0].command)
+
     def velocity_commands(self) -> np.ndarray:
-        """(N, 3) commanded (vx, vy, wz) per environment."""
-        return np.array([self.rows[r].command for r in self.row_of], np.float32)
+        """(N, len(axes)) commanded velocities per environment."""
+        return np.array([list(self.rows[r].command.values()) for r in self.row_of], np.float32)
 
     def task_commands(self, command_cfg) -> np.ndarray:
         """(N, C) full command vectors in the task's command order: the sweep's velocities, and the
-        middle of the training range for any other slot (e.g. the project's height command)."""
-        velocity = self.velocity_commands()
-        columns = []
-        for name in command_cfg.names:
-            if name in VELOCITY_COMMANDS:
-                columns.append(velocity[:, VELOCITY_COMMANDS.index(name)])
-            else:
-                columns.append(np.full(self.num_envs, np.mean(command_cfg.ranges[name]), np.float32))
-        missing = [n for n in VELOCITY_COMMANDS if n not in command_cfg.names]
-        if missing:
-            raise UserError(f"the task has no command slot for {', '.join(missing)}: not a velocity-tracking task")
+        middle of the training range for any other slot (e.g. Go2's height command)."""
+        velocity = dict(zip(self.axes, self.velocity_commands().T))
+        middle = {name: np.full(self.num_envs, np.mean(command_cfg.ranges[name])) for name in command_cfg.names}
+        columns = [velocity[AXES[name]] if AXES.get(name) in velocity else middle[name] for name in command_cfg.names]
         return np.stack(columns, axis=1).astype(np.float32)
 
     def scales(self) -> dict:

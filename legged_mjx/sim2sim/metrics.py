@@ -7,22 +7,26 @@ count when the environment is still up after it and the step ends after the sett
 
 import numpy as np
 
-TRACKED = ("vx", "vy", "wz")  # body frame: m/s, m/s, rad/s
-SUMMED = ("torque_abs", "power", "slip", "contacts", "action_rate", "limit_hits")
+SUMMED = ("torque_abs", "power", "action_rate", "limit_hits")
+SLIP = ("slip", "contacts")  # summed where the task measures foot slip
 RATIO_MIN_COMMAND = 0.05  # |command| below this (m/s or rad/s) has no achieved/commanded ratio
 
 
 class Accumulator:
-    def __init__(self, commands: np.ndarray, dt: float, settle_s: float, num_joints: int):
+    def __init__(self, axes: list, commands: np.ndarray, dt: float, settle_s: float, num_joints: int, slip: bool):
+        """axes: the tracked axes ("vx", "vy", "wz"), commands: (N, len(axes)) commanded values;
+        num_joints: the task's joints (limit hits per joint-step); slip: foot slip is measured."""
         num_envs = len(commands)
-        self.commands = np.asarray(commands, np.float64)  # (N, 3) vx, vy, wz
+        self.axes = list(axes)
+        self.summed = SUMMED + SLIP if slip else SUMMED
+        self.commands = np.asarray(commands, np.float64)
         self.dt, self.num_joints = dt, num_joints
         self.settle_steps = int(round(settle_s / dt))
         self.steps = 0
         self.alive = np.ones(num_envs, bool)
         self.fall_time = np.full(num_envs, np.nan)  # s, first fall
         self.samples = np.zeros(num_envs)
-        self.sums = {name: np.zeros(num_envs) for name in (*TRACKED, *(f"{a}_sq_err" for a in TRACKED), *SUMMED)}
+        self.sums = {name: np.zeros(num_envs) for name in (*axes, *(f"{a}_sq_err" for a in axes), *self.summed)}
         self.torque_peak = np.zeros(num_envs)
 
     def add(self, measured: dict) -> None:
@@ -33,11 +37,11 @@ class Accumulator:
         self.alive &= ~fell
         use = self.alive & (self.steps > self.settle_steps)
         self.samples += use
-        for k, axis in enumerate(TRACKED):
+        for k, axis in enumerate(self.axes):
             value = np.asarray(measured[axis], np.float64)
             self.sums[axis] += np.where(use, value, 0.0)
             self.sums[f"{axis}_sq_err"] += np.where(use, (value - self.commands[:, k]) ** 2, 0.0)
-        for name in SUMMED:
+        for name in self.summed:
             self.sums[name] += np.where(use, np.asarray(measured[name], np.float64), 0.0)
         self.torque_peak = np.maximum(self.torque_peak, np.where(use, measured["torque_peak"], 0.0))
 
@@ -57,7 +61,7 @@ def _ratio(commanded: np.ndarray, achieved: np.ndarray):
 def _tracking(acc: Accumulator, envs: np.ndarray, total: float) -> dict:
     counted = envs[acc.samples[envs] > 0]
     result = {}
-    for k, axis in enumerate(TRACKED):
+    for k, axis in enumerate(acc.axes):
         commanded = acc.commands[counted, k]
         achieved = acc.sums[axis][counted] / acc.samples[counted]  # per-environment mean
         unique = np.unique(acc.commands[envs, k])
@@ -76,19 +80,19 @@ def summarize(acc: Accumulator, envs: np.ndarray) -> dict:
     fall_rate: fraction that fell; time_to_fall_s: mean and min time of first fall (fallen ones);
     survival: mean fraction of the duration spent up; tracking per axis: commanded (if one value),
     achieved mean, RMSE of achieved - commanded, ratio = sum(c v) / sum(c^2); the rest are means per
-    counted sample (torque N m, power W, slip m/s per foot in contact, action rate, joint-limit hits
-    per joint-step) and torque_peak_Nm the maximum.
+    counted sample (torque N m, power W, action rate, joint-limit hits per joint-step; where measured,
+    foot slip m/s per foot in contact) and torque_peak_Nm the maximum.
     """
     envs = np.asarray(envs)
     fell = ~np.isnan(acc.fall_time[envs])
     up = np.where(fell, acc.fall_time[envs], acc.duration_s)
     total = float(acc.samples[envs].sum())
-    sums = {name: float(acc.sums[name][envs].sum()) for name in SUMMED}
+    sums = {name: float(acc.sums[name][envs].sum()) for name in acc.summed}
 
     def per_sample(value: float, count: float):
         return value / count if count else None
 
-    return {
+    summary = {
         "envs": int(len(envs)),
         "samples": int(total),
         "fall_rate": float(fell.mean()),
@@ -98,7 +102,9 @@ def summarize(acc: Accumulator, envs: np.ndarray) -> dict:
         "torque_abs_Nm": per_sample(sums["torque_abs"], total),
         "torque_peak_Nm": float(acc.torque_peak[envs].max()) if total else None,
         "power_W": per_sample(sums["power"], total),
-        "foot_slip_mps": per_sample(sums["slip"], sums["contacts"]),
         "action_rate": per_sample(sums["action_rate"], total),
         "joint_limit_hit_rate": per_sample(sums["limit_hits"], total * acc.num_joints),
     }
+    if "slip" in sums:
+        summary["foot_slip_mps"] = per_sample(sums["slip"], sums["contacts"])
+    return summary

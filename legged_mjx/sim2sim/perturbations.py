@@ -3,7 +3,8 @@
 A set (CLI `--perturb`) is `key=value` pairs joined by commas, e.g. `push=1.0` or
 `friction=0.5,mass=1.2`: push (m/s, a horizontal base-velocity change in a random direction every
 push interval), friction (x every geom's sliding friction), mass (x every body's mass and inertia),
-gain (x kp and kd). `--perturb standard` adds STANDARD. The nominal set is always evaluated first.
+gain (x kp and kd of a joint-position actuator law). `--perturb standard` adds STANDARD. The nominal
+set is always evaluated first. Which keys apply depends on the task (eval_task.applicable_keys).
 """
 
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ import numpy as np
 from legged_mjx.errors import UserError
 
 STANDARD = ["push=0.5", "push=1.0", "friction=0.5", "mass=1.2", "gain=0.8"]
+KEYS = ("push", "friction", "mass", "gain")
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,11 @@ class Perturbation:
     def scales(self) -> dict:
         return {"friction": self.friction, "mass": self.mass, "gain": self.gain}
 
+    @property
+    def changes(self) -> list:
+        """The keys this set moves away from nominal."""
+        return [key for key in KEYS if getattr(self, key) != getattr(NOMINAL, key)]
+
 
 NOMINAL = Perturbation("nominal")
 
@@ -35,7 +42,7 @@ def parse_perturbation(spec: str) -> Perturbation:
     values = {}
     for item in spec.split(","):
         key, sep, text = item.partition("=")
-        if not sep or key not in ("push", "friction", "mass", "gain"):
+        if not sep or key not in KEYS:
             raise UserError(f"--perturb: bad item '{item}' (use push=, friction=, mass=, gain= joined by commas)")
         try:
             values[key] = float(text)
@@ -46,14 +53,28 @@ def parse_perturbation(spec: str) -> Perturbation:
     return Perturbation(spec, **values)
 
 
-def build_perturbations(specs: list) -> list:
-    """[NOMINAL, then each spec's set]; 'standard' expands to STANDARD."""
-    expanded = [s for spec in specs for s in (STANDARD if spec == "standard" else [spec])]
-    sets = [NOMINAL] + [parse_perturbation(spec) for spec in expanded]
+def build_perturbations(specs: list, applicable=KEYS) -> tuple[list, list]:
+    """([NOMINAL, then each spec's set], notes). 'standard' expands to the STANDARD sets that change
+    only `applicable` keys (a note names the sets left out); an explicit set changing another key is
+    a UserError."""
+    sets, notes = [NOMINAL], []
+    for spec in specs:
+        for item in STANDARD if spec == "standard" else [spec]:
+            perturbation = parse_perturbation(item)
+            foreign = [key for key in perturbation.changes if key not in applicable]
+            if not foreign:
+                sets.append(perturbation)
+            elif spec == "standard":
+                notes.append(f"--perturb standard: {item} left out ({', '.join(foreign)} does not apply to this task)")
+            else:
+                raise UserError(
+                    f"--perturb {spec}: {', '.join(foreign)} does not apply to this task"
+                    f" (applicable: {', '.join(applicable)})"
+                )
     names = [p.name for p in sets]
     if len(set(names)) != len(names):
         raise UserError(f"--perturb: duplicate sets in {', '.join(names)}")
-    return sets
+    return sets, notes
 
 
 class PushSchedule:

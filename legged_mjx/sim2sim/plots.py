@@ -7,24 +7,24 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from legged_mjx.sim2sim.metrics import TRACKED  # noqa: E402
-
 AXIS_LABELS = {"vx": "vx (m/s)", "vy": "vy (m/s)", "wz": "wz (rad/s)"}
 KIND_MARKERS = {"forward": "o", "backward": "o", "lateral": "s", "turning": "^", "zero": "x", "random": "."}
 
 
 def plot_tracking(evaluation, target) -> None:
-    """Commanded vs achieved (mean after the settle time) per axis for the nominal sweep rows,
-    with the identity line; grey markers are rows outside the training ranges."""
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
+    """Commanded vs achieved (mean after the settle time) per tracked axis for the nominal sweep
+    rows, with the identity line; grey markers are rows outside the training ranges."""
+    tracked = evaluation.layout.axes
+    fig, axes = plt.subplots(1, len(tracked), figsize=(4.4 * len(tracked), 4.2), squeeze=False)
+    axes = axes[0]
     rows = evaluation.layout.rows
-    for ax, (k, axis) in zip(axes, enumerate(TRACKED)):
+    for ax, axis in zip(axes, tracked):
         for cell in evaluation.cells:
             achieved = cell["summary"]["tracking"][axis]["achieved"]
             if cell["set"] != 0 or achieved is None:
                 continue
             row = rows[cell["row"]]
-            ax.scatter(row.command[k], achieved, marker=KIND_MARKERS[row.kind], color="C0" if row.in_range else "C7")
+            ax.scatter(row.command[axis], achieved, marker=KIND_MARKERS[row.kind], color="C0" if row.in_range else "C7")
         limits = np.array(ax.get_xlim() + ax.get_ylim())
         span = [limits.min(), limits.max()]
         ax.plot(span, span, "k--", linewidth=0.8, label="achieved = commanded")

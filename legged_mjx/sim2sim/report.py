@@ -15,7 +15,6 @@ import torch
 import yaml
 
 from legged_mjx.files import atomic_write
-from legged_mjx.sim2sim.metrics import TRACKED
 from legged_mjx.sim2sim.plots import plot_falls, plot_tracking
 from legged_mjx.sim2sim.verdict import verdict
 
@@ -45,13 +44,14 @@ def _finite(value):
     return value
 
 
-def build_report(evaluation, source, thresholds, checks: list, command_line: str) -> dict:
+def build_report(evaluation, source, thresholds, checks: list, command_line: str, notes: list) -> dict:
+    """Everything about one evaluation; `notes` (e.g. perturbation sets left out) join the source's."""
     layout, policy = evaluation.layout, source.policy
     rows = [
         {
             "row": layout.rows[c["row"]].name,
             "kind": layout.rows[c["row"]].kind,
-            "command": dict(zip(TRACKED, layout.rows[c["row"]].command)),
+            "command": layout.rows[c["row"]].command,
             "in_range": layout.rows[c["row"]].in_range,
             "perturbation": layout.perturbations[c["set"]].name,
             **c["summary"],
@@ -74,9 +74,11 @@ def build_report(evaluation, source, thresholds, checks: list, command_line: str
                 "action_dim": policy.action_dim,
             },
             "source": {"kind": source.kind, "path": source.path},
+            "task": source.task,
+            "axes": layout.axes,
             "conventions": source.conventions,
             "assumptions": source.assumptions,
-            "notes": source.notes,
+            "notes": [*source.notes, *notes],
             "settings": {**asdict(evaluation.settings), "control_dt_s": evaluation.dt},
             "machine": machine_info(),
             "wall_time_s": round(evaluation.wall_time_s, 1),
@@ -92,7 +94,7 @@ def _num(value, digits: int = 2) -> str:
 
 
 def _ratios(tracking: dict) -> str:
-    parts = [f"{axis} {tracking[axis]['ratio']:.2f}" for axis in TRACKED if tracking[axis]["ratio"] is not None]
+    parts = [f"{axis} {value['ratio']:.2f}" for axis, value in tracking.items() if value["ratio"] is not None]
     return ", ".join(parts) or "-"
 
 
@@ -107,11 +109,13 @@ def _check_line(check: dict) -> str:
 
 
 def summary_markdown(report: dict) -> str:
-    s = report["settings"]
+    s, axes = report["settings"], report["axes"]
+    slip = "foot_slip_mps" in report["overall"]  # measured where the task has foot velocity sensors
+    names = ", ".join(axes)
     lines = [
         f"# sim2sim: {'PASS' if report['verdict']['passed'] else 'FAIL'}",
         "",
-        f"- policy: `{report['policy']['path']}` ({report['policy']['kind']},"
+        f"- task `{report['task']}`; policy: `{report['policy']['path']}` ({report['policy']['kind']},"
         f" sha256 {report['policy']['sha256'][:12]})",
         f"- conventions: `{report['source']['path']}` ({report['source']['kind']})",
         f"- backend {s['backend']} on {s['device']}, {s['num_envs']} environments, {s['duration_s']:g} s each"
@@ -128,35 +132,37 @@ def summary_markdown(report: dict) -> str:
         "",
         "## Sweep (nominal)",
         "",
-        "| row | command vx, vy, wz | in range | fall rate | time to fall s | achieved vx, vy, wz | ratio"
-        " | RMSE vx, vy, wz | torque N m | power W | foot slip m/s | action rate | limit hits |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        f"| row | command {names} | in range | fall rate | time to fall s | achieved {names} | ratio"
+        f" | RMSE {names} | torque N m | power W |{' foot slip m/s |' if slip else ''} action rate | limit hits |",
+        "|---|---|---|---|---|---|---|---|---|---|" + ("---|" if slip else "") + "---|---|",
     ]
     for row in report["rows"]:
         if row["perturbation"] != "nominal":
             continue
         t = row["tracking"]
-        command = ", ".join(f"{row['command'][a]:+.2f}" for a in TRACKED)
-        achieved = ", ".join(_num(t[a]["achieved"]) for a in TRACKED)
-        rmse = ", ".join(_num(t[a]["rmse"], 3) for a in TRACKED)
+        command = ", ".join(f"{row['command'][a]:+.2f}" for a in axes)
+        achieved = ", ".join(_num(t[a]["achieved"]) for a in axes)
+        rmse = ", ".join(_num(t[a]["rmse"], 3) for a in axes)
         lines.append(
             f"| {row['row']} | {command} | {'yes' if row['in_range'] else 'no'} | {row['fall_rate']:.2f}"
             f" | {_time_to_fall(row)} | {achieved} | {_ratios(t)} | {rmse}"
-            f" | {_num(row['torque_abs_Nm'])} | {_num(row['power_W'], 1)} | {_num(row['foot_slip_mps'], 3)}"
-            f" | {_num(row['action_rate'], 3)} | {_num(row['joint_limit_hit_rate'], 4)} |"
+            f" | {_num(row['torque_abs_Nm'])} | {_num(row['power_W'], 1)} |"
+            + (f" {_num(row['foot_slip_mps'], 3)} |" if slip else "")
+            + f" {_num(row['action_rate'], 3)} | {_num(row['joint_limit_hit_rate'], 4)} |"
         )
     lines += [
         "",
         "## Perturbation sets (in-range rows)",
         "",
-        "| set | fall rate | survival | time to fall s | RMSE vx, vy, wz | torque N m | power W | foot slip m/s |",
-        "|---|---|---|---|---|---|---|---|",
+        f"| set | fall rate | survival | time to fall s | RMSE {names} | torque N m | power W |"
+        + (" foot slip m/s |" if slip else ""),
+        "|---|---|---|---|---|---|---|" + ("---|" if slip else ""),
     ]
     for p in report["perturbations"]:
         lines.append(
             f"| {p['name']} | {p['fall_rate']:.2f} | {_num(p['survival'])} | {_time_to_fall(p)}"
-            f" | {', '.join(_num(p['tracking'][a]['rmse'], 3) for a in TRACKED)} | {_num(p['torque_abs_Nm'])}"
-            f" | {_num(p['power_W'], 1)} | {_num(p['foot_slip_mps'], 3)} |"
+            f" | {', '.join(_num(p['tracking'][a]['rmse'], 3) for a in axes)} | {_num(p['torque_abs_Nm'])}"
+            f" | {_num(p['power_W'], 1)} |" + (f" {_num(p['foot_slip_mps'], 3)} |" if slip else "")
         )
     for title, key in (("Assumptions", "assumptions"), ("Notes", "notes")):
         lines += ["", f"## {title}", "", *(f"- {item}" for item in report[key] or ["none"])]

@@ -16,21 +16,22 @@ import torch
 from legged_mjx.batch import BatchedEnv
 from legged_mjx.devices import jax_device_for
 from legged_mjx.observations import observe
-from legged_mjx.sim2sim.measure import measure
 
 
 def start_episode(task, state, qpos, command, scales):
-    """A reset state given its start pose, command and perturbation scales, with the matching first
-    observation (the rest of the kinematics is recomputed by the first step)."""
+    """A reset state given its start pose, command and perturbation scales (which replace those
+    keys of the task's params), with the matching first observation (the rest of the kinematics is
+    recomputed by the first step)."""
     physics = state.physics.replace(qpos=qpos)
+    params = {**state.params, **scales}
     no_action = jnp.zeros(task.num_actions, jnp.float32)
-    obs, history = observe(task.cfg.obs, task.snapshot(physics, command, no_action, no_action, scales))
-    return state.replace(physics=physics, command=command, params=scales, obs=obs, obs_history=history)
+    obs, history = observe(task.cfg.obs, task.snapshot(physics, command, no_action, no_action, params))
+    return state.replace(physics=physics, command=command, params=params, obs=obs, obs_history=history)
 
 
 class Rollout:
-    def __init__(self, task, layout, start_qpos: np.ndarray, settings):
-        self.task, self.name = task, settings.backend
+    def __init__(self, task, measure, layout, start_qpos: np.ndarray, settings):
+        self.task, self.measure, self.name = task, measure, settings.backend
         device = jax_device_for(settings.device)
         self.batch = BatchedEnv(
             task, layout.num_envs, settings.seed, device, backend=settings.backend, threads=settings.threads
@@ -48,7 +49,7 @@ class Rollout:
         """measure.py's scalars of one environment's last step, and whether it fell."""
         physics = state.pre_reset["physics"]
         snap = self.task.snapshot(physics, state.command, state.prev_action, prev_action, state.params)
-        return {**measure(self.task, snap, physics), "fell": state.terminated}
+        return {**self.measure(snap, physics), "fell": state.terminated}
 
     def observations(self) -> torch.Tensor:
         return torch.from_dlpack(self.state.obs["policy"])

@@ -1,5 +1,6 @@
-"""What to evaluate: a policy file with a conventions file, or one of this project's checkpoints
-with its run's saved config. Either way: a Policy and the Go2 task config it runs under."""
+"""What to evaluate: a policy file with a conventions file (a Go2 policy: isaac_go2.py), or one of
+this project's checkpoints with its run's task and saved config. Either way: a Policy, the task it
+runs under and that task's config."""
 
 import os
 from dataclasses import dataclass, field
@@ -7,10 +8,11 @@ from dataclasses import dataclass, field
 from legged_mjx.config import load_sections, to_dict
 from legged_mjx.errors import UserError
 from legged_mjx.policies import Policy, load_policy
-from legged_mjx.sim2sim.conventions import PROFILE_TAG, Conventions, from_profile, to_profile, to_task_cfg
+from legged_mjx.sim2sim.conventions import PROFILE_TAG, Conventions, from_profile, to_profile
 from legged_mjx.sim2sim.deploy_yaml import from_deploy_yaml, is_deploy_yaml
 from legged_mjx.sim2sim.facts import load_yaml
 from legged_mjx.sim2sim.isaac_env_yaml import from_isaac_env_yaml, is_isaac_env_yaml
+from legged_mjx.sim2sim.isaac_go2 import TASK, to_task_cfg
 from legged_mjx.task import TaskCfg
 from legged_mjx.tasks import task_config
 from legged_mjx.training import run_configs_of
@@ -19,6 +21,7 @@ from legged_mjx.training import run_configs_of
 @dataclass
 class Source:
     policy: Policy
+    task: str  # the project task it runs under (legged_mjx.tasks.TASKS)
     task_cfg: TaskCfg
     kind: str  # "isaac_env_yaml" | "deploy_yaml" | "profile" | "checkpoint"
     path: str  # the conventions file, or the run's cfgs.pkl
@@ -50,16 +53,17 @@ def from_policy_file(policy_path: str, config_path: str, device: str = "cpu", si
     kind, conv = read_conventions(config_path, sim_dt)
     policy = load_policy(policy_path, device=device, action_dim=len(conv.joint_names))
     profile = to_profile(conv)
-    return Source(policy, to_task_cfg(conv), kind, config_path, profile, list(conv.notes), list(conv.assumptions))
+    return Source(policy, TASK, to_task_cfg(conv), kind, config_path, profile, list(conv.notes), list(conv.assumptions))
 
 
 def from_checkpoint(checkpoint: str, device: str = "cpu") -> Source:
-    """A model_<it>.pt of this project with the exact task config saved beside it (cfgs.pkl)."""
+    """A model_<it>.pt of this project with its run's task and the exact task config saved beside it
+    (cfgs.pkl)."""
     saved = run_configs_of(checkpoint)
-    if saved.get("task") != "go2":
-        raise UserError(f"{checkpoint}: sim2sim evaluates Go2 policies, this run's task is '{saved.get('task')}'")
-    cfg = load_sections(task_config("go2"), saved)
+    if "task" not in saved:
+        raise UserError(f"{checkpoint}: the run's cfgs.pkl names no task")
+    cfg = load_sections(task_config(saved["task"]), saved)
     activation = saved.get("train", {}).get("actor", {}).get("activation", "elu")  # rsl_rl's default
     policy = load_policy(checkpoint, device=device, activation=activation)
     path = os.path.join(os.path.dirname(os.path.abspath(checkpoint)), "cfgs.pkl")
-    return Source(policy, cfg, "checkpoint", path, to_dict(cfg))
+    return Source(policy, saved["task"], cfg, "checkpoint", path, to_dict(cfg))
