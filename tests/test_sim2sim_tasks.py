@@ -30,6 +30,17 @@ def test_evaluation_task_keeps_the_task_and_adds_scales_and_a_height_fall(ballu)
     assert bool(ballu.failures(low)["base_height"]) and not bool(ballu.failures(low)["height_band"])
 
 
+def test_a_run_trained_with_domain_randomisation_is_evaluated_without_it():
+    cfg = task_config("go2", {"domain_rand.gain_range": [0.8, 1.2], "domain_rand.push_velocity": 1.0})
+    cfg.domain_rand.push_interval_s, cfg.domain_rand.obs_noise = [1.0, 2.0], {"joint_vel": 1.5}
+    task = evaluation_task("go2", cfg, None, fall_height=0.15)
+    assert task.cfg.domain_rand == type(cfg.domain_rand)() and not task.pushes
+    states = [task.reset(jax.random.PRNGKey(seed), jnp.int32(0)) for seed in (3, 4)]
+    assert {name: float(v) for name, v in states[0].params.items()} == dict.fromkeys(SCALES, 1.0)
+    obs = [np.delete(np.asarray(state.obs["policy"]), np.s_[9:14]) for state in states]  # all but the commands
+    np.testing.assert_array_equal(*obs)  # no reset noise, no observation noise
+
+
 def test_fall_tilt_widens_a_tilt_termination_and_is_refused_without_one():
     go2 = evaluation_task("go2", task_config("go2"), None, fall_height=0.15)
     assert go2.cfg.env.max_roll_pitch_deg == 45.0 and task_config("go2").env.max_roll_pitch_deg == 10.0

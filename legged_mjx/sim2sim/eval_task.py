@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from legged_mjx.domain_rand import DomainRandCfg
 from legged_mjx.errors import UserError
 from legged_mjx.sim2sim.perturbations import KEYS
 from legged_mjx.tasks import make_task
@@ -26,7 +27,8 @@ DEFAULT_FALL_TILT_DEG = 45.0  # a task's own tilt termination is widened to this
 
 def evaluation_config(cfg, fall_tilt_deg: float | None):
     """A copy of a task config for evaluation: policy observations only, no rewards, one episode
-    per environment (no time-out, no command resampling). A tilt termination of the task's own
+    per environment (no time-out, no command resampling), no domain randomisation (perturbations are
+    sim2sim's own, per set; start-pose noise is --init_noise). A tilt termination of the task's own
     (`env.max_roll_pitch_deg`, e.g. Go2's 10 deg) is widened to fall_tilt_deg (None: 45 deg); for a
     task without one (BALLU) a fall_tilt_deg is a UserError."""
     cfg = copy.deepcopy(cfg)
@@ -34,6 +36,7 @@ def evaluation_config(cfg, fall_tilt_deg: float | None):
         raise UserError("the task config has no 'policy' observation group")
     cfg.obs.groups = {"policy": cfg.obs.groups["policy"]}
     cfg.reward.weights = {}
+    cfg.domain_rand = DomainRandCfg()
     cfg.env.episode_length_s = FOREVER_S
     if hasattr(cfg.env, "max_roll_pitch_deg"):
         cfg.env.max_roll_pitch_deg = DEFAULT_FALL_TILT_DEG if fall_tilt_deg is None else fall_tilt_deg
