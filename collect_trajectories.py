@@ -9,7 +9,7 @@ The task and its configuration come from the cfgs.pkl beside the checkpoint (for
 policy in <run>/exported/, the run's); without one, --task names a task with its default config.
 Only complete episodes are written; the file is replaced atomically at every commit, so a crash
 leaves the previous file or a newer one. With --resume, --num_episodes is the total wanted in the
-file. Schema and decisions: legged_mjx/dataset.py, legged_mjx/collect.py and the README.
+file. Schema and decisions: legged_mjx/dataset.py, legged_mjx/collection/ and the README.
 """
 
 import os
@@ -22,20 +22,15 @@ import torch
 
 from env_wrapper import LeggedVecEnv
 from legged_mjx.backends import add_backend_arguments, resolve_backend
-from legged_mjx.collect import (
-    Actor,
-    Committer,
-    check_policy_fits,
-    check_resumable,
-    collect,
-    dataset_attrs,
-    policy_std,
-    segment_seed,
-)
+from legged_mjx.collection.actor import Actor, policy_std
+from legged_mjx.collection.commits import Committer
+from legged_mjx.collection.loop import collect
+from legged_mjx.collection.provenance import check_resumable, dataset_attrs, segment_seed
 from legged_mjx.cli import ArgumentParser, at_least
 from legged_mjx.devices import jax_device_for
 from legged_mjx.dataset import COMPRESSION
 from legged_mjx.errors import UserError, exit_on_user_error
+from legged_mjx.obs_layout import check_policy_fits
 from legged_mjx.policies import load_policy
 from legged_mjx.run_config import fix_commands, run_config
 from legged_mjx.tasks import make_task

@@ -31,9 +31,9 @@ import torch
 from env_wrapper import LeggedVecEnv
 from legged_mjx.backends import add_backend_arguments
 from legged_mjx.devices import jax_device_for
-from legged_mjx.collect import check_policy_fits
 from legged_mjx.cli import ArgumentParser, at_least
 from legged_mjx.errors import UserError, exit_on_user_error
+from legged_mjx.obs_layout import check_policy_fits
 from legged_mjx.playback import rollout
 from legged_mjx.policies import load_policy
 from legged_mjx.rendering import PoseRenderer, check_rendering, mp4_writer

@@ -1,7 +1,7 @@
 """Trajectory collection throughput against plain environment stepping, in one run.
 
 For each batch size: the bare VecEnv step with constant actions, the same plus the policy (an MLP
-of the task's training size, random weights), and the full `legged_mjx.collect.collect` loop into
+of the task's training size, random weights), and the full `legged_mjx.collection.loop.collect` loop into
 an HDF5 file (policy, recording, host transfers, episode buffers, compression, commit). The
 collection runs twice (the first compiles) and reports the second: recorded transitions/s (what
 lands in the file) and simulated steps/s (including steps of episodes it does not keep), and the
@@ -28,7 +28,10 @@ import torch  # noqa: E402
 from benchmarks.bench_env import env_steps, time_calls  # noqa: E402
 from env_wrapper import make_env  # noqa: E402
 from legged_mjx.backends import BACKENDS  # noqa: E402
-from legged_mjx.collect import Actor, Committer, collect, dataset_attrs  # noqa: E402
+from legged_mjx.collection.actor import Actor  # noqa: E402
+from legged_mjx.collection.commits import Committer  # noqa: E402
+from legged_mjx.collection.loop import collect  # noqa: E402
+from legged_mjx.collection.provenance import dataset_attrs  # noqa: E402
 from legged_mjx.errors import exit_on_user_error  # noqa: E402
 from legged_mjx.policies import MLPActor, Policy  # noqa: E402
 from legged_mjx.tasks import train_config  # noqa: E402

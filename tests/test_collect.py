@@ -1,4 +1,4 @@
-"""collect_trajectories.py and legged_mjx.collect/dataset: schema, transition semantics, bitwise
+"""collect_trajectories.py and legged_mjx.collection/dataset: schema, transition semantics, bitwise
 replay, windows, resume, Ctrl-C, kill -9 and one-line errors.
 
 One 16-env Go2 program serves most tests: the run's saved config shortens episodes to 0.5 s
@@ -20,17 +20,13 @@ import torch
 import collect_trajectories
 from env_wrapper import LeggedVecEnv
 from legged_mjx import dataset
-from legged_mjx.collect import (
-    Actor,
-    Claims,
-    Committer,
-    EpisodeBuffers,
-    collect,
-    dataset_attrs,
-    finished_episodes,
-    policy_std,
-    replay,
-)
+from legged_mjx.collection.actor import Actor, policy_std
+from legged_mjx.collection.claims import Claims
+from legged_mjx.collection.commits import Committer
+from legged_mjx.collection.episode_buffers import EpisodeBuffers
+from legged_mjx.collection.loop import collect, finished_episodes
+from legged_mjx.collection.provenance import dataset_attrs
+from legged_mjx.collection.replay import replay
 from legged_mjx.dataset import TrajectoryWindows, load_trajectories
 from legged_mjx.errors import UserError
 from legged_mjx.policies import Policy
