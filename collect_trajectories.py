@@ -30,20 +30,13 @@ from legged_mjx.cli import ArgumentParser, at_least
 from legged_mjx.devices import jax_device_for
 from legged_mjx.dataset import COMPRESSION
 from legged_mjx.errors import UserError, exit_on_user_error
-from legged_mjx.obs_layout import check_policy_fits
-from legged_mjx.policies import load_policy
-from legged_mjx.run_config import fix_commands, run_config
+from legged_mjx.run_config import add_policy_arguments, fix_commands, run_config, run_policy
 from legged_mjx.tasks import make_task
 
 
 def parse_args(argv=None):
     parser = ArgumentParser(description=__doc__)
-    parser.add_argument(
-        "--checkpoint", required=True, help="rsl_rl model_<it>.pt of this project, or a TorchScript/ONNX policy"
-    )
-    parser.add_argument(
-        "--task", default=None, help="go2, ballu, ballu-imu (needed when no cfgs.pkl comes with the policy)"
-    )
+    add_policy_arguments(parser)
     parser.add_argument("--num_episodes", type=int, default=100, help="complete episodes wanted in the file")
     parser.add_argument(
         "--num_envs", type=int, default=1024, help="parallel environments (at most num_episodes are used)"
@@ -83,11 +76,8 @@ def parse_args(argv=None):
     return args
 
 
-def make_actor(args, train: dict) -> tuple:
-    """(policy, Actor) from --checkpoint, --stochastic and the noise options."""
-    policy = load_policy(
-        args.checkpoint, device=args.device, activation=train.get("actor", {}).get("activation", "elu")
-    )
+def make_actor(args, train: dict, policy) -> Actor:
+    """The Actor of `policy` (from --checkpoint) with --stochastic's std and the noise options."""
     std = None
     if args.stochastic:
         if policy.kind != "rsl_rl":
@@ -96,7 +86,7 @@ def make_actor(args, train: dict) -> tuple:
                 "(use --action_noise)"
             )
         std = policy_std(args.checkpoint, train)
-    return policy, Actor(policy, std, args.obs_noise, args.action_noise, device=args.device)
+    return Actor(policy, std, args.obs_noise, args.action_noise, device=args.device)
 
 
 def existing_dataset(out: str, attrs: dict, resume: bool) -> tuple:
@@ -122,9 +112,9 @@ def main(argv=None) -> None:
         fix_commands(cfg, args.command)
     task = make_task(task_name, cfg)
     backend = resolve_backend(args.backend, args.device)
-    policy, actor = make_actor(args, train)
+    policy = run_policy(args.checkpoint, train, task_name, task, args.device)
+    actor = make_actor(args, train, policy)
     attrs = dataset_attrs(task_name, task, train, policy, actor, args.seed, args.compression, backend)
-    check_policy_fits(policy, task_name, task)
     out = args.out or os.path.join("data", f"{task_name}_demos.h5")
     existing, segments = existing_dataset(out, attrs, args.resume)
     remaining = args.num_episodes - existing

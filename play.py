@@ -33,11 +33,9 @@ from legged_mjx.backends import add_backend_arguments
 from legged_mjx.devices import jax_device_for
 from legged_mjx.cli import ArgumentParser, at_least
 from legged_mjx.errors import UserError, exit_on_user_error
-from legged_mjx.obs_layout import check_policy_fits
 from legged_mjx.playback import rollout
-from legged_mjx.policies import load_policy
 from legged_mjx.rendering import PoseRenderer, check_rendering, mp4_writer
-from legged_mjx.run_config import fix_commands, run_config, run_folder
+from legged_mjx.run_config import add_policy_arguments, fix_commands, run_config, run_folder, run_policy
 from legged_mjx.tasks import make_task
 
 FPS = 25.0  # video frames per second (every round(1 / (FPS dt))-th control step)
@@ -46,8 +44,7 @@ VIDEO = ("play.py's video", "use --viewer where there is a display")  # what nee
 
 def parse_args(argv=None):
     parser = ArgumentParser(description=__doc__)
-    parser.add_argument("--checkpoint", required=True, help="model_<it>.pt of a run, or a TorchScript/ONNX policy")
-    parser.add_argument("--task", default=None, help="go2, ballu, ballu-imu (when no cfgs.pkl comes with the policy)")
+    add_policy_arguments(parser)
     parser.add_argument("--num_envs", type=int, default=4, help="environments, side by side in the video")
     parser.add_argument("--duration", type=float, default=10.0, help="simulated seconds")
     parser.add_argument(
@@ -134,8 +131,7 @@ def main(argv=None) -> None:
         check_display()
     else:
         check_rendering(task.mj_model, *VIDEO)  # before anything compiles
-    policy = load_policy(args.checkpoint, args.device, train.get("actor", {}).get("activation", "elu"))
-    check_policy_fits(policy, task_name, task)
+    policy = run_policy(args.checkpoint, train, task_name, task, args.device)
     env = LeggedVecEnv(task, args.num_envs, args.device, args.seed, args.backend, args.threads)
     steps = max(1, round(args.duration / task.dt))
     act = lambda obs: policy(obs["policy"]).float()  # noqa: E731

@@ -37,6 +37,7 @@ from legged_mjx import distributed
 from legged_mjx.backends import add_backend_arguments
 from legged_mjx.cli import ArgumentParser, at_least, existing_file
 from legged_mjx.config import apply_overrides, load_sections, parse_value, save_run_configs, to_dict
+from legged_mjx.devices import jax_device_for
 from legged_mjx.errors import UserError, exit_on_user_error
 from legged_mjx.model import load_model
 from legged_mjx.rendering import check_rendering
@@ -177,6 +178,7 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C saves, even if started with SIGINT ignored
     launch = distributed.start(args.distributed, args.device)
+    jax_device_for(launch.device)  # a bad or missing device: say so before anything is built
     task, cfg, train, checkpoint = build_configs(args)
     if args.video:
         check_rendering(load_model(cfg.env.xml_path), VIDEO, NO_VIDEO)  # before anything compiles

@@ -10,9 +10,7 @@ time spent committing. Actions get Gaussian noise (std --action_noise) so episod
     python benchmarks/bench_collect.py --task go2 --device cpu --num_envs 64 256
 """
 
-import argparse
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -25,7 +23,7 @@ import h5py  # noqa: E402
 import jax  # noqa: E402
 import torch  # noqa: E402
 
-from benchmarks.bench_env import env_steps, time_calls  # noqa: E402
+from benchmarks import common  # noqa: E402
 from env_wrapper import make_env  # noqa: E402
 from legged_mjx.backends import BACKENDS  # noqa: E402
 from legged_mjx.collection.actor import Actor  # noqa: E402
@@ -86,9 +84,7 @@ def timed_collect(env, actor: Actor, attrs: dict, num_episodes: int, compression
 
 @exit_on_user_error
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--task", default="go2")
-    parser.add_argument("--device", default="cpu")
+    parser = common.benchmark_parser(__doc__)
     parser.add_argument("--backend", default="auto", choices=BACKENDS, help="auto: mujoco on a CPU, mjx on CUDA")
     parser.add_argument("--num_envs", type=int, nargs="+", default=[64, 256])
     parser.add_argument("--episodes_per_env", type=int, default=2, help="episodes collected = this x num_envs")
@@ -100,7 +96,7 @@ def main():
     if args.device == "cpu":
         torch.set_num_threads(1)  # as collect_trajectories.py does on the CPU
 
-    print(f"machine: {platform.node()} {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs")
+    print(f"machine: {common.machine()}")
     print(f"jax {jax.__version__} on {jax.devices()[0].platform}; torch {torch.__version__}; device {args.device}")
     print(f"backend {args.backend}")
     print(
@@ -112,10 +108,10 @@ def main():
         policy = random_policy(env, args.task)
         actor = Actor(policy, action_noise=args.action_noise, device=args.device)
         actions = torch.zeros(num_envs, env.num_actions, device=args.device)
-        env_run, policy_run = env_steps(env, actions), policy_steps(env, actor)
-        time_calls(*env_run, 1)  # compile
-        env_time = min(time_calls(*env_run, args.steps) for _ in range(args.repeats))
-        policy_time = min(time_calls(*policy_run, args.steps) for _ in range(args.repeats))
+        env_run, policy_run = common.env_steps(env, actions), policy_steps(env, actor)
+        common.time_calls(*env_run, 1)  # compile
+        env_time = min(common.time_calls(*env_run, args.steps) for _ in range(args.repeats))
+        policy_time = min(common.time_calls(*policy_run, args.steps) for _ in range(args.repeats))
         attrs = dataset_attrs(args.task, env.task, {}, policy, actor, 0, args.compression, env.backend)
         timed_collect(env, actor, attrs, num_envs, args.compression)  # compiles the recording
         run = timed_collect(env, actor, attrs, args.episodes_per_env * num_envs, args.compression)

@@ -13,11 +13,8 @@ native env's speed over the MJX env's (target >= 4 on 2 cores) and over the bare
     python benchmarks/bench_env.py --task go2 --device cpu --num_envs 256 1024 4096 --backend mujoco mjx
 """
 
-import argparse
 import os
-import platform
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -30,19 +27,10 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mujoco import mjx  # noqa: E402
 
+from benchmarks import common  # noqa: E402
 from env_wrapper import make_env  # noqa: E402
-from legged_mjx.backends import BACKENDS  # noqa: E402
 from legged_mjx.state import PHYSICS_FIELDS  # noqa: E402
 from legged_mjx.errors import exit_on_user_error  # noqa: E402
-
-
-def time_calls(run_once, sync, steps: int) -> float:
-    """Wall time per call of `steps` calls (synchronised at the end)."""
-    start = time.perf_counter()
-    for _ in range(steps):
-        run_once()
-    sync()
-    return (time.perf_counter() - start) / steps
 
 
 def held_inputs(env) -> tuple:
@@ -98,27 +86,19 @@ def bare_rollout(env):
     return run_once, lambda: None
 
 
-def env_steps(env, actions):
-    return (lambda: env.step(actions)), (lambda: jax.block_until_ready(env.state.obs))
-
-
 @exit_on_user_error
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--task", default="go2")
-    parser.add_argument("--device", default="cpu")
+    parser = common.benchmark_parser(__doc__)
     parser.add_argument("--num_envs", type=int, nargs="+", default=[256, 1024, 4096])
-    parser.add_argument(
-        "--backend", nargs="+", default=None, choices=BACKENDS[1:], help="default: mujoco mjx on a CPU, mjx on CUDA"
-    )
+    common.add_backend_list(parser)
     parser.add_argument("--threads", type=int, default=None, help="native backend threads (default: all cores)")
     parser.add_argument("--steps", type=int, default=20, help="control steps per timed loop")
     parser.add_argument("--repeats", type=int, default=3, help="timed loops of each; the best is reported")
     parser.add_argument("--warmup", type=int, default=100, help="untimed env steps first (compile, settle)")
     args = parser.parse_args()
-    args.backend = args.backend or (["mujoco", "mjx"] if args.device == "cpu" else ["mjx"])
+    args.backend = common.backends_to_measure(args)
 
-    print(f"machine: {platform.node()} {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs")
+    print(f"machine: {common.machine()}")
     print(f"jax {jax.__version__} on {jax.devices()[0].platform}; mujoco {mujoco.__version__}; device {args.device}")
     print(f"{'task':>6} {'backend':>8} {'num_envs':>8} {'env steps/s':>12} {'bare steps/s':>13} {'env/bare cost':>14}")
     for num_envs in args.num_envs:
@@ -127,14 +107,14 @@ def main():
             env = make_env(args.task, num_envs, args.device, seed=0, backend=backend, threads=args.threads)
             generator = torch.Generator(device=args.device).manual_seed(0)
             actions = 0.3 * torch.randn(num_envs, env.num_actions, device=args.device, generator=generator)
-            env_run = env_steps(env, actions)
-            time_calls(*env_run, args.warmup)  # compile, then reach the steady state (landed, walking)
+            env_run = common.env_steps(env, actions)
+            common.time_calls(*env_run, args.warmup)  # compile, then reach the steady state (landed, walking)
             bare_run = (bare_rollout if backend == "mujoco" else bare_mjx)(env)
-            time_calls(*bare_run, 1)  # compile
+            common.time_calls(*bare_run, 1)  # compile
             env_time = bare_time = float("inf")
             for _ in range(args.repeats):  # interleaved: both see the same machine load and episode phase
-                env_time = min(env_time, time_calls(*env_run, args.steps))
-                bare_time = min(bare_time, time_calls(*bare_run, args.steps))
+                env_time = min(env_time, common.time_calls(*env_run, args.steps))
+                bare_time = min(bare_time, common.time_calls(*bare_run, args.steps))
             rates[backend] = (num_envs / env_time, num_envs / bare_time)
             print(
                 f"{args.task:>6} {backend:>8} {num_envs:>8} {num_envs / env_time:>12,.0f} "

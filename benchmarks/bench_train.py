@@ -8,9 +8,7 @@ split is honest; the total is the plain wall time).
     python benchmarks/bench_train.py --task go2 --device cpu --num_envs 512 --iterations 5 --backend mujoco mjx
 """
 
-import argparse
 import os
-import platform
 import sys
 import time
 from collections import defaultdict
@@ -22,8 +20,8 @@ import legged_mjx  # noqa: F401,E402  (before jax)
 import jax  # noqa: E402
 import torch  # noqa: E402
 
+from benchmarks import common  # noqa: E402
 from env_wrapper import make_env  # noqa: E402
-from legged_mjx.backends import BACKENDS  # noqa: E402
 from legged_mjx.errors import exit_on_user_error  # noqa: E402
 from legged_mjx.tasks import train_config  # noqa: E402
 from legged_mjx.training import Runner  # noqa: E402
@@ -42,18 +40,13 @@ def timed(fn, seconds: dict, key: str, sync):
 
 @exit_on_user_error
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--task", default="go2")
-    parser.add_argument("--device", default="cpu")
+    parser = common.benchmark_parser(__doc__)
     parser.add_argument("--num_envs", type=int, default=256)
     parser.add_argument("--iterations", type=int, default=5)
-    parser.add_argument(
-        "--backend", nargs="+", default=None, choices=BACKENDS[1:], help="default: mujoco mjx on a CPU, mjx on CUDA"
-    )
+    common.add_backend_list(parser)
     args = parser.parse_args()
-    args.backend = args.backend or (["mujoco", "mjx"] if args.device == "cpu" else ["mjx"])
-    print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs; device {args.device}")
-    for backend in args.backend:
+    print(f"machine: {common.machine()}; device {args.device}")
+    for backend in common.backends_to_measure(args):
         measure(args, backend)
 
 

@@ -11,7 +11,6 @@ every step, and keeps the run, the curve and the sim2sim report in <out>.
     python benchmarks/gpu_check.py --device cpu --small  # the same steps, tiny (CI)
 """
 
-import argparse
 import importlib.util
 import json
 import os
@@ -32,8 +31,11 @@ import jax  # noqa: E402
 import mujoco  # noqa: E402
 import torch  # noqa: E402
 
+from benchmarks import common  # noqa: E402
 from legged_mjx.backends import resolve_backend  # noqa: E402
 from legged_mjx.checklog import CheckLog, StepFailed, run_command  # noqa: E402
+from legged_mjx.cli import ArgumentParser  # noqa: E402
+from legged_mjx.devices import jax_device_for  # noqa: E402
 from legged_mjx.errors import UserError, exit_on_user_error  # noqa: E402
 from legged_mjx.training import latest_checkpoint  # noqa: E402
 
@@ -64,7 +66,7 @@ def versions(device: str) -> tuple[dict, str, None]:
     """Library versions and what the devices are (GPU name, memory, driver)."""
     figures = {
         "python": platform.python_version(),
-        "machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} CPUs",
+        "machine": common.machine(),
         **{name: version(name) for name in ("jax", "jaxlib", "torch", "mujoco-mjx", "rsl-rl-lib", "tensordict")},
         "mujoco": mujoco.__version__,
         "warp-lang": version("warp-lang") if importlib.util.find_spec("warp") else "not installed",
@@ -160,18 +162,9 @@ def sim2sim(checkpoint: str, device: str, extra: list, out: str, timeout: float)
     return {"verdict": "pass" if verdict["passed"] else "fail", "report": out}, output, command
 
 
-def check_device(device: str) -> None:
-    if device == "cpu":
-        return
-    if not re.fullmatch(r"cuda:\d+", device):
-        raise UserError(f"--device must be cpu or cuda:N, got '{device}'")
-    if int(device.split(":")[1]) >= torch.cuda.device_count():
-        raise UserError(f"device '{device}' requested but torch sees {torch.cuda.device_count()} CUDA GPU(s)")
-
-
 @exit_on_user_error
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = ArgumentParser(description=__doc__)
     parser.add_argument("--device", default="cuda:0", help="cuda:N or cpu")
     parser.add_argument("--small", action="store_true", help="tiny settings (64 envs, 2 iterations): for CI")
     parser.add_argument("--out", default=None, help="report folder (default reports/gpu_check-<date_time>)")
@@ -180,7 +173,7 @@ def main(argv=None) -> None:
     )
     parser.add_argument("--step_timeout", type=float, default=480.0, help="time limit of every other step (s)")
     args = parser.parse_args(argv)
-    check_device(args.device)
+    jax_device_for(args.device)
     settings = SETTINGS[args.small]
     out = args.out or os.path.join("reports", f"gpu_check-{datetime.now().strftime('%Y-%m-%d_%H-%M-%S')}")
     if os.path.exists(os.path.join(out, "report.json")):

@@ -8,7 +8,10 @@ from legged_mjx.errors import UserError
 
 def jax_device_for(device: str | torch.device) -> jax.Device:
     """The JAX device that shares memory with a torch device ("cpu", "cuda:1", ...)."""
-    device = torch.device(device)
+    try:
+        device = torch.device(device)
+    except RuntimeError:
+        raise UserError(f"unsupported device '{device}' (use cpu or cuda:N)") from None
     if device.type == "cpu":
         return jax.devices("cpu")[0]
     if device.type != "cuda":
@@ -25,5 +28,5 @@ def jax_device_for(device: str | torch.device) -> jax.Device:
         ) from None
     index = device.index or 0
     if index >= len(gpus):
-        raise UserError(f"device '{device}' does not exist: JAX sees {len(gpus)} GPU(s)")
+        raise UserError(f"device '{device}' requested but JAX sees {len(gpus)} GPU(s)")
     return gpus[index]

@@ -84,10 +84,6 @@ def body_ids(model: mujoco.MjModel, names) -> np.ndarray:
     return _ids(model, mujoco.mjtObj.mjOBJ_BODY, names, "bodies")
 
 
-def site_ids(model: mujoco.MjModel, names) -> np.ndarray:
-    return _ids(model, mujoco.mjtObj.mjOBJ_SITE, names, "sites")
-
-
 @dataclass(frozen=True)
 class JointIndex:
     """Where named hinge joints live in qpos / qvel, in the order the names were given."""

@@ -1,5 +1,6 @@
 """The task and configs a policy file comes with: the cfgs.pkl of its run (beside a model_<it>.pt,
-or one folder up from an exported/ policy), else the defaults of the task the user names. Domain
+or one folder up from an exported/ policy), else the defaults of the task the user names; and the
+policy itself, checked against that task (what play.py and collect_trajectories.py share). Domain
 randomisation is switched off: a trained policy is watched and recorded on the nominal robot."""
 
 import os
@@ -7,8 +8,16 @@ import os
 from legged_mjx.config import load_sections
 from legged_mjx.domain_rand import DomainRandCfg
 from legged_mjx.errors import UserError
-from legged_mjx.tasks import task_config
+from legged_mjx.obs_layout import check_policy_fits
+from legged_mjx.policies import Policy, load_policy
+from legged_mjx.tasks import TASKS, task_config
 from legged_mjx.training import run_configs_of
+
+
+def add_policy_arguments(parser) -> None:
+    """--checkpoint (the policy to run) and --task (its task when no cfgs.pkl comes with it)."""
+    parser.add_argument("--checkpoint", required=True, help="model_<it>.pt of a run, or a TorchScript/ONNX policy")
+    parser.add_argument("--task", default=None, help=f"{', '.join(TASKS)} (when no cfgs.pkl comes with the policy)")
 
 
 def run_config(checkpoint: str, task: str | None) -> tuple:
@@ -27,6 +36,14 @@ def run_config(checkpoint: str, task: str | None) -> tuple:
     cfg = load_sections(task_config(saved["task"]), saved)
     cfg.domain_rand = DomainRandCfg()
     return saved["task"], cfg, saved.get("train", {})
+
+
+def run_policy(checkpoint: str, train: dict, task_name: str, task, device: str) -> Policy:
+    """The policy in `checkpoint` on `device` (an rsl_rl checkpoint's actor with the run's activation,
+    rsl_rl's default elu), which must map the task's policy observation to its actions."""
+    policy = load_policy(checkpoint, device, train.get("actor", {}).get("activation", "elu"))
+    check_policy_fits(policy, task_name, task)
+    return policy
 
 
 def run_folder(checkpoint: str) -> str:

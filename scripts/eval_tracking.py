@@ -8,7 +8,6 @@ reward, and how many episodes ended early.
     python scripts/eval_tracking.py logs/ballu-ppo-dynaflow/<run> --vx 0.1 0.25 0.4 --num_envs 48
 """
 
-import argparse
 import os
 import sys
 
@@ -23,6 +22,7 @@ import torch  # noqa: E402
 from env_wrapper import make_env  # noqa: E402
 from legged_mjx import math as lmath  # noqa: E402
 from legged_mjx.config import load_sections  # noqa: E402
+from legged_mjx.cli import ArgumentParser  # noqa: E402
 from legged_mjx.errors import UserError, exit_on_user_error  # noqa: E402
 from legged_mjx.policies import load_policy  # noqa: E402
 from legged_mjx.tasks import task_config  # noqa: E402
@@ -46,7 +46,7 @@ def rollout(env, act) -> tuple:
 
 @exit_on_user_error
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = ArgumentParser(description=__doc__)
     parser.add_argument("run_dir")
     parser.add_argument("--vx", type=float, nargs="+", default=[0.1, 0.25, 0.4])
     parser.add_argument("--num_envs", type=int, default=48)

@@ -4,7 +4,6 @@
         --tags Train/mean_reward Train/mean_episode_length Episode_Reward/tracking_lin_vel
 """
 
-import argparse
 import os
 import sys
 
@@ -16,6 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator  # noqa: E402
 
+from legged_mjx.cli import ArgumentParser  # noqa: E402
 from legged_mjx.errors import UserError, exit_on_user_error  # noqa: E402
 
 
@@ -31,7 +31,7 @@ def read_scalars(run_dir: str, tags: list) -> dict:
 
 @exit_on_user_error
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = ArgumentParser(description=__doc__)
     parser.add_argument("run_dir")
     parser.add_argument("--out", required=True, help="PNG path")
     parser.add_argument("--tags", nargs="+", default=["Train/mean_reward", "Train/mean_episode_length"])

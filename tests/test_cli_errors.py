@@ -40,6 +40,7 @@ CASES = [
     ("train_ppo", ["--threads", "two"], "argument --threads: invalid int value: 'two'"),
     ("train_ppo", ["--checkpoint", "/nonexistent/model_5.pt"], "checkpoint not found: /nonexistent/model_5.pt"),
     ("train_ppo", ["--xml-path", "/nonexistent/go2.xml"], "model file not found: /nonexistent/go2.xml"),
+    ("train_ppo", ["--device", "bogus"], "unsupported device 'bogus' (use cpu or cuda:N)"),
     # collect_trajectories.py
     ("collect", ["--checkpoint", "{run}", "--num_episodes", "ten"], "argument --num_episodes: invalid int value"),
     ("collect", ["--checkpoint", "{run}", "--num_envs", "0"], "--num_envs must be >= 1, got 0"),
@@ -48,6 +49,7 @@ CASES = [
     ("collect", ["--checkpoint", "{run}", "--threads", "-2"], "argument --threads: must be >= 1, got -2"),
     ("collect", ["--checkpoint", "{run}", "--command", "1", "0"], "--command needs 5 values"),
     ("collect", ["--checkpoint", "missing/model_1.pt"], "checkpoint not found: missing/model_1.pt"),
+    ("collect", ["--checkpoint", "{run}", "--device", "bogus"], "unsupported device 'bogus' (use cpu or cuda:N)"),
     ("collect", [], "the following arguments are required: --checkpoint"),
     pytest.param("collect", ["--checkpoint", "{run}", "--device", "cuda:0"], "torch sees no CUDA GPU", marks=NO_CUDA),
     # sim2sim.py
@@ -64,6 +66,7 @@ CASES = [
     ("play", ["--checkpoint", "{run}", "--command", "1", "0", "0", "0.3", "0", "9"], "--command takes at most 5"),
     ("play", ["--checkpoint", "{run}", "--task", "ballu"], "does not match the run's task 'go2'"),
     ("play", ["--checkpoint", "missing/model_1.pt"], "checkpoint not found: missing/model_1.pt"),
+    ("play", ["--checkpoint", "{run}", "--device", "cuda:x"], "unsupported device 'cuda:x' (use cpu or cuda:N)"),
     ("play", [], "the following arguments are required: --checkpoint"),
     pytest.param("play", ["--checkpoint", "{run}", "--device", "cuda:1"], "torch sees no CUDA GPU", marks=NO_CUDA),
 ]
@@ -101,6 +104,7 @@ def test_bad_input_is_one_line_and_status_2(entry, args, message, run, tmp_path,
         ("collect_trajectories.py", ["--checkpoint", "x.pt", "--num_envs", "many"]),
         ("sim2sim.py", ["--num_envs", "many"]),
         ("play.py", ["--checkpoint", "x.pt", "--num_envs", "many"]),
+        (os.path.join("benchmarks", "bench_env.py"), ["--num_envs", "many"]),
     ],
 )
 def test_a_whole_process_prints_only_the_error_line(script, args):
