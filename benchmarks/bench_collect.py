@@ -25,7 +25,7 @@ import torch  # noqa: E402
 
 from benchmarks import common  # noqa: E402
 from env_wrapper import make_env  # noqa: E402
-from legged_mjx.backends import BACKENDS  # noqa: E402
+from legged_mjx.backends import add_backend_arguments  # noqa: E402
 from legged_mjx.collection.actor import Actor  # noqa: E402
 from legged_mjx.collection.commits import Committer  # noqa: E402
 from legged_mjx.collection.loop import collect  # noqa: E402
@@ -85,7 +85,7 @@ def timed_collect(env, actor: Actor, attrs: dict, num_episodes: int, compression
 @exit_on_user_error
 def main():
     parser = common.benchmark_parser(__doc__)
-    parser.add_argument("--backend", default="auto", choices=BACKENDS, help="auto: mujoco on a CPU, mjx on CUDA")
+    add_backend_arguments(parser)
     parser.add_argument("--num_envs", type=int, nargs="+", default=[64, 256])
     parser.add_argument("--episodes_per_env", type=int, default=2, help="episodes collected = this x num_envs")
     parser.add_argument("--action_noise", type=float, default=1.0)
@@ -104,7 +104,7 @@ def main():
         f"{'env/collect':>12} {'commit s':>9} {'MB':>7}"
     )
     for num_envs in args.num_envs:
-        env = make_env(args.task, num_envs=num_envs, device=args.device, seed=0, backend=args.backend)
+        env = make_env(args.task, num_envs, args.device, seed=0, backend=args.backend, threads=args.threads)
         policy = random_policy(env, args.task)
         actor = Actor(policy, action_noise=args.action_noise, device=args.device)
         actions = torch.zeros(num_envs, env.num_actions, device=args.device)
