@@ -1,7 +1,5 @@
 """Joint-order conventions, and the one place where orders are mapped onto each other (by name)."""
 
-import numpy as np
-
 from legged_mjx.errors import UserError
 
 GO2_PARTS = ("hip", "thigh", "calf")
@@ -23,12 +21,3 @@ def go2_joint_names(convention: str) -> list:
     if convention == "isaac":
         return [f"{leg}_{part}_joint" for part in GO2_PARTS for leg in legs]
     return [f"{leg}_{part}_joint" for leg in legs for part in GO2_PARTS]
-
-
-def index_map(from_names, to_names) -> np.ndarray:
-    """Indices `idx` with to_vector = from_vector[idx], matching joints by name."""
-    position = {name: i for i, name in enumerate(from_names)}
-    missing = [name for name in to_names if name not in position]
-    if missing or len(set(from_names)) != len(from_names):
-        raise UserError(f"joint orders do not match by name (missing: {', '.join(missing) or 'none'})")
-    return np.asarray([position[name] for name in to_names], dtype=np.int64)

@@ -14,9 +14,8 @@ def obs_layout(task) -> dict:
     names = {term.name for terms in groups.values() for term in terms}
 
     def values(params):
-        no_action = jnp.zeros(task.num_actions)
         command = jnp.zeros(len(task.cfg.command.names))
-        snap = task.snapshot(jax.tree.map(jnp.asarray, task.reset_physics), command, no_action, no_action, params)
+        snap = task.snapshot(jax.tree.map(jnp.asarray, task.reset_physics), command=command, params=params)
         return {name: jnp.atleast_1d(OBS_TERMS[name](snap)) for name in names}
 
     sizes = {name: v.size for name, v in jax.eval_shape(values, task.sample_params(jax.random.PRNGKey(0))).items()}
@@ -30,9 +29,14 @@ def obs_layout(task) -> dict:
     return layout
 
 
+def policy_obs_dim(task) -> int:
+    """Length of the task's policy observation (from shapes only: nothing runs)."""
+    return sum(term["size"] for term in obs_layout(task)["policy"])
+
+
 def check_policy_fits(policy, task_name: str, task) -> None:
     """The policy must map the task's policy observation to its actions."""
-    obs_dim = sum(term["size"] for term in obs_layout(task)["policy"])
+    obs_dim = policy_obs_dim(task)
     if (policy.obs_dim, policy.action_dim) != (obs_dim, task.num_actions):
         raise UserError(
             f"policy {policy.path} maps {policy.obs_dim} observations to {policy.action_dim} actions; "

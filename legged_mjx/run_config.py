@@ -38,10 +38,15 @@ def run_config(checkpoint: str, task: str | None) -> tuple:
     return saved["task"], cfg, saved.get("train", {})
 
 
+def actor_activation(train: dict) -> str:
+    """The actor's activation in a run's train config (rsl_rl's default elu)."""
+    return train.get("actor", {}).get("activation", "elu")
+
+
 def run_policy(checkpoint: str, train: dict, task_name: str, task, device: str) -> Policy:
     """The policy in `checkpoint` on `device` (an rsl_rl checkpoint's actor with the run's activation,
     rsl_rl's default elu), which must map the task's policy observation to its actions."""
-    policy = load_policy(checkpoint, device, train.get("actor", {}).get("activation", "elu"))
+    policy = load_policy(checkpoint, device, actor_activation(train))
     check_policy_fits(policy, task_name, task)
     return policy
 

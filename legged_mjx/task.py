@@ -163,8 +163,12 @@ class LocomotionTask(abc.ABC):
         return {}
 
     # ----- reset and step ----------------------------------------------------------------------
-    def snapshot(self, physics: Physics, command, action, prev_action, params) -> Snapshot:
-        """What observation, reward and termination terms may read, from one environment's physics."""
+    def snapshot(self, physics: Physics, *, command, params, action=None, prev_action=None) -> Snapshot:
+        """What observation, reward and termination terms may read, from one environment's physics;
+        action and prev_action (clipped policy actions) default to zeros, as at a reset."""
+        no_action = jnp.zeros(self.num_actions, jnp.float32)
+        action = no_action if action is None else action
+        prev_action = no_action if prev_action is None else prev_action
         qpos, qvel = physics.qpos, physics.qvel
         quat = qpos[3:7]
         return Snapshot(
@@ -203,7 +207,7 @@ class LocomotionTask(abc.ABC):
             (self.joints.range_low, self.joints.range_high),
         )
         physics = physics.replace(qpos=qpos, qvel=qvel)
-        snap = self.snapshot(physics, command, no_action, no_action, params)
+        snap = self.snapshot(physics, command=command, params=params)
         obs, history = observe(self.cfg.obs, snap, noise=self.obs_noise, key=key_noise)
         zero = jnp.zeros((), jnp.float32)
         no_failures = {name: jnp.zeros((), bool) for name in [*self.failures(snap), "non_finite"]}
@@ -254,7 +258,9 @@ class LocomotionTask(abc.ABC):
         The returned state carries this step's reward, terminated/truncated, finished-episode
         statistics and pre-reset physics, and is already the next episode's first state
         where the episode ended."""
-        snap = self.snapshot(physics, state.command, action, state.prev_action, state.params)
+        snap = self.snapshot(
+            physics, command=state.command, params=state.params, action=action, prev_action=state.prev_action
+        )
         physics_ok = jnp.isfinite(physics.qpos).all() & jnp.isfinite(physics.qvel).all()
         reward, terms = compute_rewards(self.cfg.reward, snap, self.dt)
         reward = jnp.where(physics_ok, reward, 0.0)

@@ -30,3 +30,9 @@ def host_data(model: mujoco.MjModel, qpos, qvel=None) -> mujoco.MjData:
         data.qvel[:] = np.asarray(qvel, np.float64)
     mujoco.mj_forward(model, data)
     return data
+
+
+def index_map(from_names, to_names) -> np.ndarray:
+    """Indices `idx` with to_vector = from_vector[idx], matching joints by name."""
+    position = {name: i for i, name in enumerate(from_names)}
+    return np.asarray([position[name] for name in to_names], dtype=np.int64)

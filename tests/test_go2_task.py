@@ -47,7 +47,7 @@ def test_orientation_termination_threshold(go2_task, go2_reset, degrees, fails):
         half = math.radians(degrees) / 2
         quat = jnp.zeros(4).at[0].set(math.cos(half)).at[axis].set(math.sin(half))
         physics = state.physics.replace(qpos=state.physics.qpos.at[3:7].set(quat))
-        snap = go2_task.snapshot(physics, state.command, zeros(go2_task), zeros(go2_task), state.params)
+        snap = go2_task.snapshot(physics, command=state.command, params=state.params)
         assert bool(go2_task.failures(snap)["orientation"]) is fails
 
 

@@ -30,7 +30,7 @@ def test_go2_policy_observation_equals_hand_built_vector(go2_task, go2_reset):
     data, qpos, qvel, quat = known_state(go2_task, state)
     command = jnp.array([1.2, -0.3, 0.4, 0.35, 0.0])
     action, prev = jnp.linspace(-1, 1, 12), jnp.zeros(12)
-    snap = go2_task.snapshot(data, command, action, prev, state.params)
+    snap = go2_task.snapshot(data, command=command, params=state.params, action=action, prev_action=prev)
     obs, _ = observe(go2_task.cfg.obs, snap)
 
     rot = np.zeros(9)
@@ -60,7 +60,7 @@ def test_go2_policy_observation_equals_hand_built_vector(go2_task, go2_reset):
 def test_go2_critic_adds_privileged_terms(go2_task, go2_reset):
     state = go2_reset()
     data, qpos, qvel, quat = known_state(go2_task, state)
-    snap = go2_task.snapshot(data, state.command, jnp.zeros(12), jnp.zeros(12), state.params)
+    snap = go2_task.snapshot(data, command=state.command, params=state.params)
     obs, _ = observe(go2_task.cfg.obs, snap)
     critic = np.asarray(obs["critic"])
     assert critic.shape == (50 + 1 + 4 + 3 + 3,)
@@ -75,11 +75,11 @@ def test_foot_contact_flags(go2_task, go2_step, go2_reset):
     state = go2_reset()
     for _ in range(25):
         state = go2_step(state, jnp.zeros(12))
-    snap = go2_task.snapshot(state.physics, state.command, jnp.zeros(12), jnp.zeros(12), state.params)
+    snap = go2_task.snapshot(state.physics, command=state.command, params=state.params)
     assert np.asarray(snap.foot_contact).all()
     lifted = state.replace(physics=state.physics.replace(qpos=state.physics.qpos.at[2].add(0.2)))
     lifted = go2_step(lifted, jnp.zeros(12))
-    snap = go2_task.snapshot(lifted.physics, lifted.command, jnp.zeros(12), jnp.zeros(12), lifted.params)
+    snap = go2_task.snapshot(lifted.physics, command=lifted.command, params=lifted.params)
     assert not np.asarray(snap.foot_contact).any()
 
 

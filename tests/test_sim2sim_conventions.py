@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from legged_mjx.errors import UserError
-from legged_mjx.joint_orders import go2_joint_names, index_map
+from legged_mjx.joint_orders import go2_joint_names
+from tests.helpers import index_map
 from legged_mjx.model import asset_path, joint_index, load_model
 from legged_mjx.sim2sim.conventions import from_profile, to_profile
 from legged_mjx.sim2sim.deploy_yaml import from_deploy_yaml

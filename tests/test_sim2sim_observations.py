@@ -63,7 +63,7 @@ def test_fixture_observation_equals_hand_built_vector(task):
     physics = physics_of(host_data(task.mj_model, qpos, qvel))
     command = jnp.array([0.7, -0.2, 0.4])
     action = jnp.linspace(-1.5, 1.5, 12)
-    obs, _ = observe(task.cfg.obs, task.snapshot(physics, command, action, jnp.zeros(12), NOMINAL))
+    obs, _ = observe(task.cfg.obs, task.snapshot(physics, command=command, params=NOMINAL, action=action))
 
     rot = np.zeros(9)
     mujoco.mju_quat2Mat(rot, quat)
@@ -101,7 +101,7 @@ def test_history_is_stacked_per_term_oldest_first(task, fixture_conventions):
         qpos_k = qpos.copy()
         qpos_k[3:7] = [np.cos(0.1 * k), np.sin(0.1 * k), 0.0, 0.0]  # rolled by 0.2 k rad
         physics = physics_of(host_data(task.mj_model, qpos_k, qvel_k))
-        snaps.append(task.snapshot(physics, jnp.zeros(3), jnp.zeros(12), jnp.zeros(12), NOMINAL))
+        snaps.append(task.snapshot(physics, command=jnp.zeros(3), params=NOMINAL))
         obs, history = observe(layout, snaps[-1], history)
     vector = np.asarray(obs["policy"])
     assert vector.shape == (45 + 2 * 3 + 1 * 3,)
@@ -130,11 +130,11 @@ def test_sensors_and_measurements_agree_between_native_mujoco_and_mjx(task):
     command, action, prev = jnp.array([0.5, 0.0, 0.1]), jnp.full(12, 0.3), jnp.zeros(12)
     ours = physics_of(native)
     theirs = ours.replace(sensordata=jnp.asarray(data.sensordata))
-    snap = task.snapshot(ours, command, action, prev, NOMINAL)
+    snap = task.snapshot(ours, command=command, params=NOMINAL, action=action, prev_action=prev)
     assert np.asarray(snap.foot_contact).any()
     measure = Measure(task)
     measured = measure(snap, ours)
-    reference = measure(task.snapshot(theirs, command, action, prev, NOMINAL), theirs)
+    reference = measure(task.snapshot(theirs, command=command, params=NOMINAL, action=action, prev_action=prev), theirs)
     for name in measured:
         np.testing.assert_allclose(float(measured[name]), float(reference[name]), rtol=1e-3, atol=1e-4, err_msg=name)
 
@@ -150,7 +150,7 @@ def test_measurements_by_hand(task):
     contact = native.sensordata[task.foot_contact_adr] > 0
     action, prev = jnp.full(12, 0.5), jnp.full(12, 0.2)
     physics = physics_of(native)
-    snap = task.snapshot(physics, jnp.zeros(3), action, prev, NOMINAL)
+    snap = task.snapshot(physics, command=jnp.zeros(3), params=NOMINAL, action=action, prev_action=prev)
     measure = Measure(task)
     m = {name: float(value) for name, value in measure(snap, physics).items()}
     assert m["vx"] == pytest.approx(float(snap.lin_vel_body[0])) and m["contacts"] == contact.sum() > 0

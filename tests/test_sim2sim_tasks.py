@@ -23,7 +23,13 @@ def test_evaluation_task_keeps_the_task_and_adds_scales_and_a_height_fall(ballu)
     params = ballu.sample_params(jax.random.PRNGKey(0))
     assert set(params) == {"gcr", "spcf", "drag", *SCALES} and float(params["gcr"]) == pytest.approx(0.84)
     state = ballu.reset(jax.random.PRNGKey(0), jnp.int32(0))
-    snap = ballu.snapshot(state.physics, state.command, state.prev_action, state.prev_action, state.params)
+    snap = ballu.snapshot(
+        state.physics,
+        command=state.command,
+        params=state.params,
+        action=state.prev_action,
+        prev_action=state.prev_action,
+    )
     failures = ballu.failures(snap)
     assert set(failures) == {"root_speed", "height_band", "base_height"} and not any(failures.values())
     low = snap.replace(base_pos_world=snap.base_pos_world.at[2].set(0.12))  # inside BALLU's band, below 0.15 m
@@ -75,7 +81,7 @@ def test_ballu_measurements_by_hand(ballu):
         qpos=jnp.asarray(qpos, jnp.float32), qvel=jnp.asarray(qvel, jnp.float32), ctrl=jnp.asarray(ctrl)
     )
     params = ballu.sample_params(jax.random.PRNGKey(0))
-    snap = ballu.snapshot(physics, jnp.array([0.2, 0.0]), jnp.array([0.5, -0.5]), jnp.zeros(2), params)
+    snap = ballu.snapshot(physics, command=jnp.array([0.2, 0.0]), params=params, action=jnp.array([0.5, -0.5]))
     m = {name: float(value) for name, value in measure(snap, physics).items()}
     assert set(m) == {"vx", "vy", "wz", "torque_abs", "torque_peak", "power", "action_rate", "limit_hits"}
     assert m["vx"] == pytest.approx(0.3, abs=1e-6) and m["torque_peak"] == pytest.approx(0.0848)

@@ -5,14 +5,12 @@ import sys
 import time
 from dataclasses import dataclass
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 from tqdm import tqdm
 
 from legged_mjx.backends import BACKENDS as ALL_BACKENDS
 from legged_mjx.errors import UserError
-from legged_mjx.observations import observe
+from legged_mjx.obs_layout import policy_obs_dim
 from legged_mjx.sim2sim.eval_task import FOREVER_S, evaluation_task
 from legged_mjx.sim2sim.layout import Layout
 from legged_mjx.sim2sim.measure import Measure
@@ -64,24 +62,11 @@ class Evaluation:
     wall_time_s: float
 
 
-def observation_size(task) -> int:
-    """Length of the task's policy observation, from shapes only (nothing runs)."""
-    zero = jnp.zeros(task.num_actions, jnp.float32)
-    command = jnp.zeros(len(task.cfg.command.names), jnp.float32)
-
-    def first_obs():
-        physics = jax.tree.map(jnp.asarray, task.reset_physics)
-        snap = task.snapshot(physics, command, zero, zero, task.sample_params(None))
-        return observe(task.cfg.obs, snap)[0]["policy"]
-
-    return int(jax.eval_shape(first_obs).shape[0])
-
-
 def build_task(source, settings: EvalSettings):
     """The evaluation task of the source's task and config; a policy whose input/output sizes do not
     fit it is a UserError."""
     task = evaluation_task(source.task, source.task_cfg, settings.fall_tilt_deg, settings.fall_height)
-    obs_dim, policy = observation_size(task), source.policy
+    obs_dim, policy = policy_obs_dim(task), source.policy
     if (policy.obs_dim, policy.action_dim) != (obs_dim, task.num_actions):
         raise UserError(
             f"policy {policy.path} maps {policy.obs_dim} observations to {policy.action_dim} actions, but the"

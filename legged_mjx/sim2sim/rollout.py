@@ -24,8 +24,7 @@ def start_episode(task, state, qpos, command, scales):
     recomputed by the first step)."""
     physics = state.physics.replace(qpos=qpos)
     params = {**state.params, **scales}
-    no_action = jnp.zeros(task.num_actions, jnp.float32)
-    obs, history = observe(task.cfg.obs, task.snapshot(physics, command, no_action, no_action, params))
+    obs, history = observe(task.cfg.obs, task.snapshot(physics, command=command, params=params))
     return state.replace(physics=physics, command=command, params=params, obs=obs, obs_history=history)
 
 
@@ -48,7 +47,9 @@ class Rollout:
     def _measure_one(self, state, prev_action):
         """measure.py's scalars of one environment's last step, and whether it fell."""
         physics = state.pre_reset["physics"]
-        snap = self.task.snapshot(physics, state.command, state.prev_action, prev_action, state.params)
+        snap = self.task.snapshot(
+            physics, command=state.command, params=state.params, action=state.prev_action, prev_action=prev_action
+        )
         return {**self.measure(snap, physics), "fell": state.terminated}
 
     def observations(self) -> torch.Tensor:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from legged_mjx.config import load_sections, to_dict
 from legged_mjx.errors import UserError
 from legged_mjx.policies import Policy, load_policy
+from legged_mjx.run_config import actor_activation
 from legged_mjx.sim2sim.conventions import PROFILE_TAG, Conventions, from_profile, to_profile
 from legged_mjx.sim2sim.deploy_yaml import from_deploy_yaml, is_deploy_yaml
 from legged_mjx.sim2sim.facts import load_yaml
@@ -63,7 +64,6 @@ def from_checkpoint(checkpoint: str, device: str = "cpu") -> Source:
     if "task" not in saved:
         raise UserError(f"{checkpoint}: the run's cfgs.pkl names no task")
     cfg = load_sections(task_config(saved["task"]), saved)
-    activation = saved.get("train", {}).get("actor", {}).get("activation", "elu")  # rsl_rl's default
-    policy = load_policy(checkpoint, device=device, activation=activation)
+    policy = load_policy(checkpoint, device=device, activation=actor_activation(saved.get("train", {})))
     path = os.path.join(os.path.dirname(os.path.abspath(checkpoint)), "cfgs.pkl")
     return Source(policy, saved["task"], cfg, "checkpoint", path, to_dict(cfg))
