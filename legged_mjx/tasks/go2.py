@@ -82,15 +82,13 @@ def go2_config() -> TaskCfg:
 
 
 def go2_isaac_randomization() -> dict:
-    """domain_rand values of Isaac Lab's velocity task (velocity_env_cfg.EventCfg and its noise
-    models; added base mass from UnitreeGo2RoughEnvCfg), with friction and motor-strength ranges
-    where Isaac Lab has none (sources: README, "Domain randomisation")."""
+    """domain_rand values of Isaac Lab's Go2 velocity task (UnitreeGo2RoughEnvCfg: added base mass,
+    no reset noise) with the generic task's pushes and noise models (velocity_env_cfg), and
+    friction and motor-strength ranges where Isaac Lab has none (README, "Domain randomisation")."""
     return {
         "friction_range": [0.5, 1.25],  # legged_gym; Isaac Lab keeps one material (static 0.8, dynamic 0.6)
         "added_base_mass_range": [-1.0, 3.0],  # kg, Isaac Lab Go2
         "gain_range": [0.9, 1.1],  # motor strength, walk-these-ways; Isaac Lab's Go2 task has none
-        "reset_base_velocity": [0.5] * 6,  # m/s and rad/s, reset_base
-        "reset_joint_pos_scale": [0.5, 1.5],  # reset_robot_joints (reset_joints_by_scale)
         "push_interval_s": [10.0, 15.0],  # push_robot
         "push_velocity": 0.5,  # m/s
         "obs_noise": {
