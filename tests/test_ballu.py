@@ -163,7 +163,7 @@ def test_drag_in_the_state_is_exactly_zero_at_c_d_0_and_opposes_motion(released)
     task, _, _, _, states = released
     state = states[10]
     physics = jax.tree.map(jnp.asarray, state.physics)
-    snap = jax.vmap(task.snapshot)(physics, state.command, state.prev_action, state.prev_action, state.params)
+    snap = jax.vmap(task.snapshot)(physics, command=state.command, params=state.params)
     drag = np.asarray(snap.extras["drag_force"])
     assert np.all(drag[5] == 0.0)  # moving at 1 m/s, c_d 0
     assert drag[6, 0] < -0.05  # moving +x with c_d 0.4: pushed back
