@@ -36,15 +36,6 @@ def load_model(xml_path: str) -> mujoco.MjModel:
     return model
 
 
-def scale_model(model: mujoco.MjModel, friction: float = 1.0, mass: float = 1.0) -> None:
-    """Scale every geom's sliding friction and every body's mass and inertia, in place."""
-    if friction <= 0 or mass <= 0:
-        raise UserError(f"friction and mass scales must be positive, got {friction} and {mass}")
-    model.geom_friction[:, 0] *= friction
-    model.body_mass[:] *= mass
-    model.body_inertia[:] *= mass
-
-
 MODEL_PARAMS = {"friction": 1.0, "mass": 1.0, "added_base_mass": 0.0}  # per-environment model parameters, nominal
 
 
@@ -63,6 +54,12 @@ def randomized_fields(model, params: dict, base_body: int) -> dict:
         fields["body_mass"] = model.body_mass * scale * ratio
         fields["body_inertia"] = model.body_inertia * (scale * ratio)[:, None]
     return fields
+
+
+def apply_model_params(model: mujoco.MjModel, params: dict, base_body: int) -> None:
+    """Edit an MjModel in place to randomized_fields(model, params, base_body)."""
+    for name, value in randomized_fields(model, params, base_body).items():
+        getattr(model, name)[:] = value
 
 
 def sensor_adr(model: mujoco.MjModel, names) -> np.ndarray:

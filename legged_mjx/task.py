@@ -25,7 +25,7 @@ from legged_mjx.commands import CommandCfg, check_commands, sample_command
 from legged_mjx.domain_rand import DomainRandCfg
 from legged_mjx.episode_log import episode_log
 from legged_mjx.errors import UserError
-from legged_mjx.model import joint_index, load_model, root_body, scale_model, sensor_adr
+from legged_mjx.model import apply_model_params, joint_index, load_model, root_body, sensor_adr
 from legged_mjx.observations import ObsCfg, check_layout, observe
 from legged_mjx.state import Physics, Snapshot, State, physics_of
 from rewards import RewardCfg, check_weights, compute_rewards
@@ -88,13 +88,13 @@ class LocomotionTask(abc.ABC):
             raise UserError("need decimation >= 1 and sim_dt > 0")
         self.mj_model = load_model(env.xml_path)
         self.mj_model.opt.timestep = env.sim_dt
-        scale_model(self.mj_model, friction=env.friction_scale, mass=env.mass_scale)
+        self.base_body = root_body(self.mj_model)
+        apply_model_params(self.mj_model, {"friction": env.friction_scale, "mass": env.mass_scale}, self.base_body)
         self.joints = joint_index(self.mj_model, env.joint_names)
         missing = [n for n in env.joint_names if n not in env.default_joint_pos]
         if missing:
             raise UserError(f"default_joint_pos missing for: {', '.join(missing)}")
         self.default_joint_pos = np.asarray([env.default_joint_pos[n] for n in env.joint_names], np.float32)
-        self.base_body = root_body(self.mj_model)
         self.foot_contact_adr = sensor_adr(self.mj_model, env.foot_contact_sensors)
         if len(self.foot_contact_adr) != len(env.foot_contact_sensors):
             raise UserError('foot_contact_sensors must each give one value (MJCF <contact ... data="found"/>)')

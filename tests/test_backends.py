@@ -130,7 +130,7 @@ def test_backend_choice():
         resolve_backend("bullet", "cpu")
 
 
-def test_native_per_environment_friction_and_mass_scales_match_scale_model():
+def test_native_per_environment_friction_and_mass_scales():
     """params friction / mass (sim2sim perturbations) give each environment a scaled model copy."""
     task = make_task("go2")
     batch = BatchedEnv(task, 3, seed=0, backend="mujoco")

@@ -41,6 +41,7 @@ CASES = [
     ("train_ppo", ["--checkpoint", "/nonexistent/model_5.pt"], "checkpoint not found: /nonexistent/model_5.pt"),
     ("train_ppo", ["--xml-path", "/nonexistent/go2.xml"], "model file not found: /nonexistent/go2.xml"),
     ("train_ppo", ["--device", "bogus"], "unsupported device 'bogus' (use cpu or cuda:N)"),
+    ("train_ppo", ["--randomize", "bogus"], "task 'go2' has no randomisation preset 'bogus' (known: isaac)"),
     # collect_trajectories.py
     ("collect", ["--checkpoint", "{run}", "--num_episodes", "ten"], "argument --num_episodes: invalid int value"),
     ("collect", ["--checkpoint", "{run}", "--num_envs", "0"], "--num_envs must be >= 1, got 0"),

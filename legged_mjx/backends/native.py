@@ -17,7 +17,7 @@ import numpy as np
 from mujoco import rollout
 
 from legged_mjx.errors import UserError
-from legged_mjx.model import MODEL_PARAMS, randomized_fields
+from legged_mjx.model import MODEL_PARAMS, apply_model_params
 from legged_mjx.state import Physics
 
 STATE_SPEC = mujoco.mjtState.mjSTATE_FULLPHYSICS  # time, qpos, qvel, act (+ plugin state: refused)
@@ -69,9 +69,7 @@ class NativeBackend:
             key = tuple(values[i])
             if key not in self._variants:
                 variant = copy.deepcopy(self.model)
-                fields = randomized_fields(variant, dict(zip(MODEL_PARAMS, key)), self.task.base_body)
-                for field, value in fields.items():
-                    getattr(variant, field)[:] = value
+                apply_model_params(variant, dict(zip(MODEL_PARAMS, key)), self.task.base_body)
                 self._variants[key] = variant
             self.models[i] = self._variants[key]
         self._values = values
