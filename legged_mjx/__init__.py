@@ -1,5 +1,8 @@
 """MJX-batched legged-robot environments (Go2, BALLU) for rsl_rl.
 
+`from legged_mjx import make_env` builds an rsl_rl VecEnv (legged_mjx/vecenv.py, imported on
+first use).
+
 Importing this package first makes JAX share a GPU politely with torch: it must not preallocate
 most of the card, and these variables only take effect before jax itself is imported.
 """
@@ -39,3 +42,12 @@ except (RuntimeError, ImportError, AttributeError, OSError) as error:
         file=sys.stderr,
     )
     sys.exit(2)
+
+
+def __getattr__(name: str):
+    """`legged_mjx.make_env` and `legged_mjx.LeggedVecEnv`, imported on first use (they pull in torch)."""
+    if name in ("make_env", "LeggedVecEnv"):
+        from legged_mjx import vecenv
+
+        return getattr(vecenv, name)
+    raise AttributeError(f"module 'legged_mjx' has no attribute '{name}'")

@@ -3,7 +3,7 @@ plus episode statistics.
 
 With a traceable backend (MJX) the whole control step is one jitted XLA call; with the native
 backend it is jit(begin) -> physics in C threads -> jit(finish). Pure JAX and numpy, no torch:
-env_wrapper.py puts the torch face on it.
+vecenv.py puts the torch face on it.
 """
 
 import jax

@@ -77,3 +77,20 @@ def test_library_modules_form_no_import_cycle():
 
     for module in sorted(modules):
         visit(module)
+
+
+def test_make_env_from_the_installed_package_in_another_directory(tmp_path):
+    """The documented Python API works outside the checkout: `from legged_mjx import make_env`
+    builds a VecEnv that steps (no top-level script on the path)."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    code = (
+        "import torch\n"
+        "from legged_mjx import make_env, LeggedVecEnv\n"
+        "env = make_env('go2', num_envs=2, device='cpu', backend='mujoco', threads=1)\n"
+        "assert isinstance(env, LeggedVecEnv)\n"
+        "obs, reward, done, extras = env.step(torch.zeros(2, env.num_actions))\n"
+        "print(tuple(obs['policy'].shape), tuple(reward.shape))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[-2] == "(2, 50) (2,)"
