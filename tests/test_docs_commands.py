@@ -232,7 +232,9 @@ def parse(module, argv: list, monkeypatch):
     """The script's Namespace for argv; SystemExit or UserError propagate. Flags must be written
     out in full (argparse would accept a prefix, which hides a renamed flag)."""
     init = argparse.ArgumentParser.__init__
-    monkeypatch.setattr(argparse.ArgumentParser, "__init__", lambda self, **kw: init(self, **{**kw, "allow_abbrev": False}))
+    monkeypatch.setattr(
+        argparse.ArgumentParser, "__init__", lambda self, **kw: init(self, **{**kw, "allow_abbrev": False})
+    )
     if hasattr(module, "parse_args"):
         return module.parse_args(argv)
     original = argparse.ArgumentParser.parse_args

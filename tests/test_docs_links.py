@@ -30,12 +30,19 @@ def links(page: str) -> list:
 def test_relative_links_resolve(page):
     for target in links(page):
         path, _, fragment = target.partition("#")
-        resolved = os.path.normpath(os.path.join(ROOT, os.path.dirname(page), path)) if path else os.path.join(ROOT, page)
+        resolved = (
+            os.path.normpath(os.path.join(ROOT, os.path.dirname(page), path)) if path else os.path.join(ROOT, page)
+        )
         assert os.path.exists(resolved), f"{page}: link to a missing file {target}"
         if fragment:
             assert fragment in anchors(resolved), f"{page}: no heading for #{fragment} in {path or page}"
 
 
 def test_anchor_follows_github():
-    assert anchor("Thresholds and why (`legged_mjx/sim2sim/verdict.py`)") == "thresholds-and-why-legged_mjxsim2simverdictpy"
-    assert anchor("BALLU (`ballu`, `ballu-imu`): balloon-assisted biped") == "ballu-ballu-ballu-imu-balloon-assisted-biped"
+    assert (
+        anchor("Thresholds and why (`legged_mjx/sim2sim/verdict.py`)")
+        == "thresholds-and-why-legged_mjxsim2simverdictpy"
+    )
+    assert (
+        anchor("BALLU (`ballu`, `ballu-imu`): balloon-assisted biped") == "ballu-ballu-ballu-imu-balloon-assisted-biped"
+    )
