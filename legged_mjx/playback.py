@@ -74,7 +74,8 @@ def report(episodes: list, names: list, num_envs: int, max_rows: int = 16) -> li
     falls = [e for e in ended if e.fell]
     reasons = ", ".join(f"{r} {sum(e.ended == r for e in falls)}" for r in sorted({e.ended for e in falls}))
     returns = ended or episodes
-    tracking = ", ".join(f"{axis} {error:.2f} {unit}" for axis, (error, unit) in _tracking_errors(episodes, names).items())
+    errors = _tracking_errors(episodes, names)
+    tracking = ", ".join(f"{axis} {error:.2f} {unit}" for axis, (error, unit) in errors.items())
     lines.append(
         f"summary: {len(episodes)} episodes ({len(ended)} ended, {len(episodes) - len(ended)} still running at the "
         f"end); falls {len(falls)}{f' ({reasons})' if falls else ''}, time-outs {len(ended) - len(falls)}; "

@@ -12,7 +12,10 @@ import math
 
 from legged_mjx.errors import UserError
 
-ACTIVATIONS = ("elu", "selu", "relu", "crelu", "lrelu", "tanh", "sigmoid", "softplus", "gelu", "swish", "mish", "identity")
+ACTIVATIONS = (  # rsl_rl.utils.resolve_nn_activation's names
+    *("elu", "selu", "relu", "crelu", "lrelu", "tanh", "sigmoid"),
+    *("softplus", "gelu", "swish", "mish", "identity"),
+)
 LOGGERS = ("tensorboard", "wandb", "neptune")
 
 

@@ -7,7 +7,10 @@ Memory per environment is derived from the model's sizes, without allocating any
 - on MJX, one environment's mjx.Data (jax.eval_shape of mjx.make_data: contacts, constraint rows,
   mass matrix; the step works on a few copies of it);
 - in training, rsl_rl's rollout storage: num_steps_per_env x (observations, actions, their mean
-  and std, log-probability, value, return, advantage, reward, done).
+  and std, log-probability, value, return, advantage, reward, done);
+- in training, the PPO update's activations: a mini-batch holds num_steps_per_env /
+  num_mini_batches transitions of each environment, and each passes through the actor's and the
+  critic's layers (their widths, 4 bytes each) with autograd keeping them for the backward pass.
 Each is weighted by a multiplier measured with benchmarks/bench_memory.py (the peak resident
 memory of a process per extra environment; docs/training.md, "Memory and disk checks"), which
 covers the temporaries of the jitted step and of the PPO update. The estimate is compared with the
@@ -21,10 +24,12 @@ import shutil
 from legged_mjx.errors import UserError
 
 # Peak resident bytes per environment = STATE x task state + DATA x mjx.Data (MJX, Warp) + ROLLOUT x
-# rollout storage (training): measured with benchmarks/bench_memory.py (docs/training.md).
+# rollout storage + UPDATE x update activations (training): measured with benchmarks/bench_memory.py
+# (docs/training.md, "Memory and disk checks").
 STATE = {"mujoco": 4.0, "mjx": 4.0, "warp": 4.0}
 DATA = {"mujoco": 0.0, "mjx": 4.0, "warp": 4.0}
 ROLLOUT = 2.0
+UPDATE = 4.0
 # dataset bytes / uncompressed bytes of a Go2 collection (benchmarks/bench_collect.py's file)
 COMPRESSED = {"none": 1.0, "gzip": 1.0, "lzf": 1.0}
 GIB = 1024**3
@@ -32,7 +37,8 @@ GIB = 1024**3
 
 def env_sizes(task, backend: str, train: dict | None = None) -> dict:
     """Bytes per environment that the estimate multiplies: task state, mjx.Data (MJX and Warp;
-    0 on the native backend) and rollout storage; with a train config also the bytes of one
+    0 on the native backend), rollout storage and update activations (training); with a train
+    config also the bytes of one
     checkpoint (actor and critic weights and Adam's two moments of each: 3 x 4 bytes a parameter,
     within 0.1% of a Go2 model_<it>.pt)."""
     import jax
@@ -48,16 +54,18 @@ def env_sizes(task, backend: str, train: dict | None = None) -> dict:
         from mujoco import mjx
 
         data = nbytes(jax.eval_shape(lambda: mjx.make_data(task.mj_model)))
-    rollout = checkpoint = 0
+    rollout = update = checkpoint = 0
     if train:
         groups = train.get("obs_groups", {})
         inputs = {name: sum(state.obs[g].size for g in groups.get(name, []) if g in state.obs) for name in groups}
         per_step = 4 * (sum(inputs.values()) + 3 * task.num_actions + 5) + 1
         rollout = train["num_steps_per_env"] * per_step
+        widths = sum(train["actor"]["hidden_dims"]) + sum(train["critic"]["hidden_dims"]) + task.num_actions + 1
+        update = 4 * widths * train["num_steps_per_env"] / train["algorithm"]["num_mini_batches"]
         actor = _mlp_parameters(inputs.get("actor", 0), train["actor"]["hidden_dims"], task.num_actions)
         critic = _mlp_parameters(inputs.get("critic", 0), train["critic"]["hidden_dims"], 1)
         checkpoint = 3 * 4 * (actor + critic)
-    return {"state": nbytes(state), "data": data, "rollout": rollout, "checkpoint": checkpoint}
+    return {"state": nbytes(state), "data": data, "rollout": rollout, "update": int(update), "checkpoint": checkpoint}
 
 
 def _mlp_parameters(inputs: int, hidden: list, outputs: int) -> int:
@@ -99,7 +107,8 @@ def collection_bytes(task, backend: str, num_episodes: int, compression: str) ->
 
 
 def bytes_per_env(sizes: dict, backend: str) -> float:
-    return STATE[backend] * sizes["state"] + DATA[backend] * sizes["data"] + ROLLOUT * sizes["rollout"]
+    physics = STATE[backend] * sizes["state"] + DATA[backend] * sizes["data"]
+    return physics + ROLLOUT * sizes["rollout"] + UPDATE * sizes["update"]
 
 
 def available_memory(device: str) -> tuple:
@@ -148,10 +157,10 @@ def check_memory(sizes: dict, num_envs: int, backend: str, device: str) -> int:
     free, where = available_memory(device if backend != "mujoco" else "cpu")
     if needed > free:
         most = max(int(free // per_env), 0)
+        training = " with rollout storage" if sizes["rollout"] else ""
         raise UserError(
             f"{num_envs} environments need about {_size(needed)} of memory on the {backend} backend "
-            f"({per_env / 1024:.1f} KiB each{' with rollout storage' if sizes['rollout'] else ''}), {_size(free)} {where}: "
-            f"use at most about {most} (--num_envs)"
+            f"({per_env / 1024:.1f} KiB each{training}), {_size(free)} {where}: use at most about {most} (--num_envs)"
         )
     return needed
 

@@ -42,7 +42,7 @@ CASES = [
     ("train_ppo", ["--xml-path", "/nonexistent/go2.xml"], "model file not found: /nonexistent/go2.xml"),
     ("train_ppo", ["--device", "bogus"], "unsupported device 'bogus' (use cpu or cuda:N)"),
     ("train_ppo", ["--randomize", "bogus"], "task 'go2' has no randomisation preset 'bogus' (known: isaac)"),
-    ("train_ppo", ["--set", "env.actio_scale=0.2"], "unknown config key 'env.actio_scale' (did you mean env.action_scale?)"),
+    ("train_ppo", ["--set", "env.actio_scale=0.2"], "'env.actio_scale' (did you mean env.action_scale?)"),
     ("train_ppo", ["--set", "decimaton=2"], "unknown config key 'decimaton' (did you mean env.decimation?)"),
     (
         "train_ppo",

@@ -10,7 +10,6 @@ module (legged_mjx/jobs/), which imports the heavy libraries and does the work.
 """
 
 import argparse
-import contextlib
 import os
 import re
 import sys
@@ -57,7 +56,7 @@ def add_policy_arguments(parser) -> None:
         required=True,
         help="model_<it>.pt of a run, a run folder (its newest model_<it>.pt), or a TorchScript/ONNX policy",
     )
-    parser.add_argument("--task", default=None, help="the policy's task when no cfgs.pkl comes with it (go2, ballu, ...)")
+    parser.add_argument("--task", default=None, help="the policy's task if no cfgs.pkl comes with it (go2, ballu, ...)")
 
 
 def add_command_argument(parser) -> None:
@@ -86,8 +85,7 @@ def load_mujoco(headless_rendering: bool = False) -> None:
     if headless_rendering and "mujoco" not in sys.modules:
         os.environ.setdefault("MUJOCO_GL", "egl")
     try:
-        with contextlib.redirect_stdout(sys.stderr):  # nothing of mujoco's own on stdout
-            import mujoco  # noqa: F401
+        import mujoco  # noqa: F401
     except (RuntimeError, ImportError, AttributeError, OSError) as error:
         if not os.environ.get("MUJOCO_GL"):
             raise

@@ -68,7 +68,8 @@ def run(args) -> None:
     num_envs = min(args.num_envs, remaining)
     preflight.check_memory(preflight.env_sizes(task, backend), num_envs, backend, args.device)
     needed = preflight.collection_bytes(task, backend, remaining, attrs["compression"])
-    preflight.check_disk(out, needed, f"{remaining} full-length episodes", "ask for fewer --num_episodes or another --out")
+    fix = "ask for fewer --num_episodes or another --out"
+    preflight.check_disk(out, needed, f"{remaining} full-length episodes", fix)
 
     seed = segment_seed(args.seed, len(segments))
     actor.generator.manual_seed(seed)

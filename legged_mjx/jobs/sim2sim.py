@@ -49,7 +49,8 @@ def run(args, argv=None) -> int:
         from legged_mjx.sim2sim.video import check_rendering
 
         check_rendering(task.mj_model)
-    preflight.check_memory(preflight.env_sizes(task, settings.backend), settings.num_envs, settings.backend, args.device)
+    sizes = preflight.env_sizes(task, settings.backend)
+    preflight.check_memory(sizes, settings.num_envs, settings.backend, args.device)
     print(f"[sim2sim] task {source.task}, backend {settings.backend} on {settings.device}")
     for assumption in source.assumptions:
         print(f"[sim2sim] assumed: {assumption}")
