@@ -12,7 +12,7 @@ Memory per environment is derived from the model's sizes, without allocating any
   num_mini_batches transitions of each environment, and each passes through the actor's and the
   critic's layers (their widths, 4 bytes each) with autograd keeping them for the backward pass.
 Each is weighted by a multiplier measured with benchmarks/bench_memory.py (the peak resident
-memory of a process per extra environment; docs/training.md, "Memory and disk checks"), which
+memory of a process per extra environment; docs/training.md, "Memory and disk measurements"), which
 covers the temporaries of the jitted step and of the PPO update. The estimate is compared with the
 memory available: MemAvailable (and a cgroup limit) for the host, the free memory of a CUDA device
 for an MJX batch and rsl_rl's storage there.
@@ -25,13 +25,18 @@ from legged_mjx.errors import UserError
 
 # Peak resident bytes per environment = STATE x task state + DATA x mjx.Data (MJX, Warp) + ROLLOUT x
 # rollout storage + UPDATE x update activations (training): measured with benchmarks/bench_memory.py
-# (docs/training.md, "Memory and disk checks").
-STATE = {"mujoco": 4.0, "mjx": 4.0, "warp": 4.0}
-DATA = {"mujoco": 0.0, "mjx": 4.0, "warp": 4.0}
-ROLLOUT = 2.0
-UPDATE = 4.0
-# dataset bytes / uncompressed bytes of a Go2 collection (benchmarks/bench_collect.py's file)
-COMPRESSED = {"none": 1.0, "gzip": 1.0, "lzf": 1.0}
+# (docs/training.md, "Memory and disk measurements").
+# Go2 on the CPU: native 15.7 KiB per environment stepping (9.2 x its 1739-byte state: float64 physics,
+# the rollout's per-substep arrays), 203.5 KiB training; MJX 181.3 KiB training. MJX's own
+# per-environment cost hid under the compiler's peak at these sizes: one state and one mjx.Data
+# each is a floor, so a batch is refused only when even that cannot fit.
+STATE = {"mujoco": 9.0, "mjx": 1.0, "warp": 1.0}
+DATA = {"mujoco": 0.0, "mjx": 1.0, "warp": 1.0}
+ROLLOUT = 2.0  # the storage and the mini-batch copied out of it
+UPDATE = 3.2  # keeps the estimate under the training peaks measured: Go2 181.3 (MJX), 203.5 KiB (native)
+# dataset bytes / uncompressed bytes of what was recorded, measured on a 47914-transition Go2 collection
+# (64 episodes, 65.5 MB of arrays): gzip 46.2 MB, lzf 50.6 MB
+COMPRESSED = {"none": 1.0, "gzip": 0.71, "lzf": 0.78}
 GIB = 1024**3
 
 
