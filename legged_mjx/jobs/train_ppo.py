@@ -157,7 +157,8 @@ def run(args) -> None:
     sizes = preflight.env_sizes(task, backend, train)
     preflight.check_memory(sizes, args.num_envs, backend, launch.device)
     if launch.is_main:
-        preflight.check_disk(log_dir, preflight.run_disk_bytes(sizes, train, done, target), "this run", "free some")
+        needed = preflight.run_disk_bytes(sizes, train, done, target)
+        preflight.check_disk(log_dir, needed, "this run", "free space there or choose another --log_root")
     seed = launch.seed(train["seed"])
     seed_everything(seed)
     env = LeggedVecEnv(task, args.num_envs, launch.device, seed, backend, args.threads)
