@@ -5,6 +5,6 @@ in MJX or native MuJoCo, with a quantitative report. Entry point: sim2sim.py at 
 Modules: facts / conventions / deploy_yaml / isaac_env_yaml (reading a policy's conventions),
 settings (run options, checked before anything is imported), sources (policy + task config),
 sweep / perturbations / layout (what each environment runs), eval_task (the Go2 task with
-run-time perturbations and a fall detector), rollout (the batch on any physics backend), measure / metrics (numbers), evaluate (the loop), verdict (thresholds),
-report / plots / video (outputs).
+run-time perturbations and a fall detector), rollout (the batch on any physics backend), measure /
+metrics (numbers), evaluate (the loop), verdict (thresholds), report / plots / video (outputs).
 """
