@@ -34,12 +34,17 @@ def run_main(*args) -> int:
 
 @needs_fixture
 def test_ci_sized_run_writes_a_passing_report(tmp_path, capsys):
+    """The fixture's deploy.yaml without its sim_dt line (in tmp_path): sim2sim assumes Isaac Lab's
+    0.005 s, the value the file states, and says so on the console."""
+    deploy = tmp_path / "deploy.yaml"
+    with open(DEPLOY) as handle:
+        deploy.write_text("".join(line for line in handle if not line.startswith("sim_dt:")))
     out = tmp_path / "report"
     code = run_main(
         "--policy",
         POLICY,
         "--config",
-        DEPLOY,
+        str(deploy),
         "--num_envs",
         "16",
         "--duration",
@@ -62,9 +67,16 @@ def test_ci_sized_run_writes_a_passing_report(tmp_path, capsys):
     report = json.loads((out / "report.json").read_text())
     assert report["verdict"] == {"passed": True, "failed": []}
     lines = capsys.readouterr().out.splitlines()
-    assert report["assumptions"] and [line for line in lines if line.startswith("[sim2sim] assumed: ")] == [
-        f"[sim2sim] assumed: {assumption}" for assumption in report["assumptions"]  # deploy.yaml states no sim_dt
+    assert [line for line in lines if line.startswith("[sim2sim] assumed: ")] == [
+        f"[sim2sim] assumed: {assumption}" for assumption in report["assumptions"]
     ]
+    assert (
+        lines.count(
+            "[sim2sim] assumed: sim_dt 0.005 s assumed: the file records only step_dt 0.02; Isaac Lab's Go2 "
+            "velocity tasks simulate at 0.005 s with decimation 4 (override with --sim_dt)"
+        )
+        == 1
+    )
     assert f"[sim2sim] PASS: all {len(report['checks'])} checks" in lines
     assert report["settings"]["backend"] == "mujoco" and report["policy"]["kind"] == "torchscript"  # auto on a CPU
     assert {r["perturbation"] for r in report["rows"]} == {"nominal", "push=0.5"} and len(report["rows"]) == 2 * 4
