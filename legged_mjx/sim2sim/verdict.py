@@ -45,14 +45,14 @@ def parse_thresholds(items: list) -> Thresholds:
     return thresholds
 
 
-def _check(name: str, value, op: str, limit: float, why: str | None = None) -> dict:
-    """One check; a missing value fails, and `why` says why it is missing."""
+def _check(name: str, value, op: str, limit: float, why=None) -> dict:
+    """One check; a missing value fails, and why() says why it is missing."""
     if value is None:
         passed = False
     else:
         passed = value <= limit if op == "<=" else abs(value - 1.0) <= limit
     check = {"name": name, "value": value, "op": op, "limit": limit, "passed": bool(passed)}
-    return check if value is not None else {**check, "why": why}
+    return check if value is not None else {**check, "why": why()}
 
 
 def missing_why(summary: dict, settle_s: float) -> str:
@@ -73,18 +73,17 @@ def run_checks(evaluation, thresholds: Thresholds) -> list:
     """Checks of the nominal set's in-range rows (an RMSE per axis the task commands), then one
     fall-rate check per perturbation set."""
     rows, checks = evaluation.layout.rows, []
-    overall, settle_s = evaluation.overall, evaluation.settings.settle_s
+    overall = evaluation.overall
     checks.append(_check("fall rate (nominal)", overall["fall_rate"], "<=", thresholds.max_fall_rate))
     for cell in evaluation.cells:
         row = rows[cell["row"]]
         if cell["set"] == 0 and row.in_range and row.kind in ROW_AXIS:
-            axis = ROW_AXIS[row.kind]
-            ratio = cell["summary"]["tracking"][axis]["ratio"]
-            why = missing_why(cell["summary"], settle_s)
+            axis, summary = ROW_AXIS[row.kind], cell["summary"]
+            ratio, why = summary["tracking"][axis]["ratio"], lambda: missing_why(summary, evaluation.settings.settle_s)
             checks.append(_check(f"{axis} ratio, {row.name}", ratio, "|x-1|<=", thresholds.ratio_tolerance, why))
     limits = {"vx": thresholds.max_lin_vel_rmse, "vy": thresholds.max_lin_vel_rmse, "wz": thresholds.max_yaw_rate_rmse}
     for axis in evaluation.layout.axes:
-        rmse, why = overall["tracking"][axis]["rmse"], missing_why(overall, settle_s)
+        rmse, why = overall["tracking"][axis]["rmse"], lambda: missing_why(overall, evaluation.settings.settle_s)
         checks.append(_check(f"{axis} RMSE (nominal)", rmse, "<=", limits[axis], why))
     for p, summary in zip(evaluation.layout.perturbations[1:], evaluation.sets[1:]):
         checks.append(_check(f"fall rate ({p.name})", summary["fall_rate"], "<=", thresholds.max_perturbed_fall_rate))
