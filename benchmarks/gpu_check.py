@@ -37,7 +37,7 @@ from legged_mjx.checklog import CheckLog, StepFailed, run_command  # noqa: E402
 from legged_mjx.cli import ArgumentParser  # noqa: E402
 from legged_mjx.devices import jax_device_for  # noqa: E402
 from legged_mjx.errors import UserError, exit_on_user_error  # noqa: E402
-from legged_mjx.training import latest_checkpoint  # noqa: E402
+from legged_mjx.run_folders import resolve_checkpoint  # noqa: E402
 
 EXPERIMENT = "gpu_check"
 # full run on a GPU, and the tiny CPU run CI exercises
@@ -140,7 +140,7 @@ def train(device: str, num_envs: int, iterations: int, seconds: float, log_root:
     status, output, stopped = run_command(command, seconds)
     if status != 0 and not (stopped and status == 130):
         raise StepFailed(f"exit status {status}")
-    checkpoint = latest_checkpoint(log_root, EXPERIMENT)
+    checkpoint = resolve_checkpoint(None, log_root=log_root, experiment=EXPERIMENT)
     iteration = int(re.search(r"model_(\d+)\.pt$", checkpoint).group(1))
     figures = {"checkpoint": checkpoint, "iterations": iteration + 1, "stopped by the time limit": stopped}
     if match := re.findall(r"Mean reward:\s*(-?[\d.]+)", output):

@@ -82,18 +82,23 @@ class BatchedEnv:
         self.device = device or jax.devices()[0]
         self.stats_window = stats_window
         self.backend = make_backend(backend, task, num_envs, self.device, threads)
-        self._reset = jax.jit(jax.vmap(task.reset))
+        self._reset = jax.jit(self._reset_batch)
         self._begin = jax.jit(jax.vmap(task.begin_step))
         self._finish = jax.jit(self._finish_batch)
         self._fused = jax.jit(self._fused_step)
         self._push = jax.jit(jax.vmap(task.push))
 
+    def _reset_batch(self, seed) -> tuple[State, EpisodeStats]:
+        # keys, environment ids, states and statistics in one program: each eager jax.random or jnp
+        # call would be a program of its own to compile at start-up
+        keys = jax.random.split(jax.random.PRNGKey(seed), self.num_envs)
+        state = jax.vmap(self.task.reset)(keys, jnp.arange(self.num_envs, dtype=jnp.int32))
+        return state, EpisodeStats.create(state.ended_episode.keys(), self.stats_window)
+
     def reset(self) -> tuple[State, EpisodeStats]:
         """Fresh states for the whole batch (seeded) and empty statistics."""
         with jax.default_device(self.device):
-            keys = jax.random.split(jax.random.PRNGKey(self.seed), self.num_envs)
-            state = self._reset(keys, jnp.arange(self.num_envs, dtype=jnp.int32))
-            stats = EpisodeStats.create(state.ended_episode.keys(), self.stats_window)
+            state, stats = self._reset(self.seed)
         # Committed to the device like every later state, so the step compiles once, not twice.
         return self.commit(state), jax.device_put(stats, self.device)
 

@@ -1,21 +1,19 @@
-"""Config plumbing: dataclasses <-> plain dicts, overrides by name, YAML/pickle next to each run.
+"""Config plumbing: dataclasses <-> plain dicts, overrides by name (run folders: run_folders.py).
 
 Overrides are `{key: value}` where key is `section.field` (sections: env, obs, reward, command,
 domain_rand) or a bare field name that exists in exactly one section (`GCR`, `spcf`, `action_scale`).
 A value must have the type the field is annotated with (ints pass as floats) and lie in its physical range
-(LIMITS); anything else is a UserError.
+(LIMITS); anything else is a UserError, and an unknown key names the nearest known one.
 """
 
 import dataclasses
+import difflib
 import math
-import os
-import pickle
 import types
 
 import yaml
 
 from legged_mjx.errors import UserError
-from legged_mjx.files import atomic_write
 from legged_mjx.observations import ObsTerm
 
 SECTIONS = ("env", "obs", "reward", "command", "domain_rand")
@@ -75,14 +73,19 @@ def _resolve(cfg, key: str) -> tuple:
         section, name = key.split(".", 1)
         if section in SECTIONS and name in _field_names(getattr(cfg, section)):
             return section, name
-        raise UserError(f"unknown config key '{key}'")
-    owners = [s for s in SECTIONS if key in _field_names(getattr(cfg, s))]
-    if len(owners) == 1:
-        return owners[0], key
-    if owners:
-        raise UserError(f"config key '{key}' is ambiguous: use one of {', '.join(f'{s}.{key}' for s in owners)}")
-    known = sorted(f"{s}.{n}" for s in SECTIONS for n in _field_names(getattr(cfg, s)))
-    raise UserError(f"unknown config key '{key}' (known: {', '.join(known)})")
+    else:
+        owners = [s for s in SECTIONS if key in _field_names(getattr(cfg, s))]
+        if len(owners) == 1:
+            return owners[0], key
+        if owners:
+            raise UserError(f"config key '{key}' is ambiguous: use one of {', '.join(f'{s}.{key}' for s in owners)}")
+    known = [f"{s}.{n}" for s in SECTIONS for n in sorted(_field_names(getattr(cfg, s)))]
+    bare = {k.split(".", 1)[1]: k for k in known}
+    nearest = difflib.get_close_matches(key, known, n=1, cutoff=0.6) or [
+        bare[m] for m in difflib.get_close_matches(key, list(bare), n=1, cutoff=0.6)
+    ]
+    hint = f"did you mean {nearest[0]}?" if nearest else f"sections: {', '.join(SECTIONS)}"
+    raise UserError(f"unknown config key '{key}' ({hint})")
 
 
 def parse_value(text: str):
@@ -154,10 +157,3 @@ def load_sections(cfg, saved: dict):
         for name, value in saved.get(section_name, {}).items():
             apply_overrides(cfg, {f"{section_name}.{name}": value})
     return cfg
-
-
-def save_run_configs(log_dir: str, configs: dict) -> None:
-    """cfgs.pkl (plain dicts, loadable without this code) and the same as readable cfgs.yaml."""
-    atomic_write(os.path.join(log_dir, "cfgs.pkl"), lambda f: pickle.dump(configs, f))
-    text = yaml.safe_dump(configs, sort_keys=False, default_flow_style=None, width=110)
-    atomic_write(os.path.join(log_dir, "cfgs.yaml"), lambda f: f.write(text.encode()))

@@ -10,7 +10,8 @@ import pytest
 
 from env_wrapper import make_env
 from legged_mjx.batch import BatchedEnv
-from legged_mjx.config import save_run_configs, to_dict
+from legged_mjx.config import to_dict
+from legged_mjx.run_folders import save_run_configs
 from legged_mjx.tasks import make_task, task_config, train_config
 from legged_mjx.training import Runner
 from tests.helpers import SingleEnvStep

@@ -19,7 +19,8 @@ import torch
 
 import collect_trajectories
 from env_wrapper import LeggedVecEnv
-from legged_mjx import dataset
+from legged_mjx import dataset, preflight
+from legged_mjx.cli.collect_trajectories import COMPRESSIONS
 from legged_mjx.collection.actor import Actor, policy_std
 from legged_mjx.collection.claims import Claims
 from legged_mjx.collection.commits import Committer
@@ -30,6 +31,7 @@ from legged_mjx.collection.replay import replay
 from legged_mjx.dataset import TrajectoryWindows, load_trajectories
 from legged_mjx.errors import UserError
 from legged_mjx.policies import Policy
+from legged_mjx.run_config import run_config
 from legged_mjx.tasks import make_task
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -360,8 +362,8 @@ def test_a_failing_commit_leaves_the_previous_file(stochastic, tmp_path, monkeyp
         (["--checkpoint", "{bare}", "--task", "go3"], "unknown task 'go3'"),
         (["--checkpoint", "{run}", "--task", "ballu"], "does not match the run's task 'go2'"),
         (
-            ["--checkpoint", "{run}", "--command", "1", "0", "0"],
-            "--command needs 5 values (lin_vel_x lin_vel_y ang_vel_z height jump), got 3",
+            ["--checkpoint", "{run}", "--command", "1", "0", "0", "0.3", "0", "1"],
+            "--command takes 1 to 5 values (lin_vel_x lin_vel_y ang_vel_z height jump), got 6",
         ),
         (["--checkpoint", "{export}", "--stochastic"], "--stochastic needs an rsl_rl checkpoint"),
         (["--checkpoint", "{bare}", "--task", "ballu"], "maps 50 observations to 12 actions; task ballu has"),
@@ -377,6 +379,21 @@ def test_bad_input_is_one_line_error(run, tmp_path, capsys, args, message):
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and err.startswith("error: ") and message in err
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "x.h5").exists()
+
+
+def test_the_disk_check_counts_the_bytes_of_a_transition(stochastic, run, tmp_path):
+    """preflight's transition size is what a dataset stores per transition; a collection that cannot
+    fit on the disk is refused before anything is built."""
+    traj = load_trajectories(str(stochastic))
+    stored = sum(value[0].nbytes for value in traj.data.values())
+    task_name, cfg, _ = run_config(str(run / "model_1.pt"), None)
+    task = make_task(task_name, cfg)
+    assert preflight.transition_bytes(task, "mujoco") == stored
+    needed = preflight.collection_bytes(task, "mujoco", 10, "none")
+    assert needed == stored * 25 * 10  # 0.5 s episodes of 25 control steps
+    with pytest.raises(UserError, match=r"100 episodes will write about .* free: ask for fewer"):
+        preflight.check_disk(str(tmp_path / "x.h5"), 1 << 60, "100 episodes", "ask for fewer --num_episodes")
+    assert set(COMPRESSIONS) == set(dataset.COMPRESSION) == set(preflight.COMPRESSED)
 
 
 def test_policy_std_of_each_checkpoint_layout(run, tmp_path):

@@ -7,12 +7,14 @@ import re
 import numpy as np
 import pytest
 
-import train_ppo
-from legged_mjx.config import apply_overrides, load_sections, save_run_configs, to_dict
+from legged_mjx.cli.train_ppo import parse_args
+from legged_mjx.config import apply_overrides, load_sections, to_dict
 from legged_mjx.errors import UserError
+from legged_mjx.jobs.train_ppo import build_configs
 from legged_mjx.joint_orders import go2_joint_names
 from tests.helpers import index_map
 from legged_mjx.model import asset_path
+from legged_mjx.run_folders import save_run_configs
 from legged_mjx.tasks import make_task, task_config
 
 
@@ -79,7 +81,7 @@ def test_saved_configs_rebuild_the_same_task_config(tmp_path):
 
 
 def test_ballu_cli_flags_reach_the_configs():
-    args = train_ppo.parse_args(
+    args = parse_args(
         [
             "--task",
             "ballu",
@@ -98,8 +100,8 @@ def test_ballu_cli_flags_reach_the_configs():
             "7",
         ]
     )
-    task, cfg, train, checkpoint = train_ppo.build_configs(args)
-    assert task == "ballu" and checkpoint is None
+    cfg, train = build_configs(args)
+    assert args.task == "ballu" and args.resume_from is None
     assert (cfg.env.GCR, cfg.env.GCR_range, cfg.env.spcf, cfg.env.drag) == (0.8, [0.75, 0.89], 0.0807, 0.4)
     assert train["algorithm"]["learning_rate"] == 3e-4 and train["max_iterations"] == 7
     assert train["num_steps_per_env"] == 20  # BALLU's PPO config, not go2_train's

@@ -5,6 +5,7 @@ import torch
 
 import train_ppo
 from legged_mjx import distributed
+from legged_mjx.jobs import train_ppo as train_job
 from legged_mjx.errors import UserError
 
 TORCHRUN = {"WORLD_SIZE": "4", "RANK": "3", "LOCAL_RANK": "1"}  # second process of the second node
@@ -90,13 +91,13 @@ def test_a_rank_other_than_0_trains_with_its_own_seed_and_writes_nothing(monkeyp
     rank_1 = distributed.Launch(device="cpu", rank=1, local_rank=0, world_size=2)
     monkeypatch.setattr(distributed, "start", lambda enabled, device: rank_1 if enabled else None)
     seeds = []
-    real_make_env = train_ppo.make_env
+    real_vec_env = train_job.LeggedVecEnv
 
-    def make_env(*args, seed, **kwargs):
+    def vec_env(task, num_envs, device, seed, *args, **kwargs):
         seeds.append(seed)
-        return real_make_env(*args, seed=seed, **kwargs)
+        return real_vec_env(task, num_envs, device, seed, *args, **kwargs)
 
-    monkeypatch.setattr(train_ppo, "make_env", make_env)
+    monkeypatch.setattr(train_job, "LeggedVecEnv", vec_env)
     train_ppo.main(
         ["--distributed", "--num_envs", "8", "--max_iterations", "1", "--seed", "5", "--log_root", str(tmp_path)]
     )

@@ -13,7 +13,8 @@ import pytest
 from legged_mjx.joint_orders import go2_joint_names
 from legged_mjx.sim2sim.conventions import to_profile
 from legged_mjx.sim2sim.eval_task import applicable_keys
-from legged_mjx.sim2sim.evaluate import EvalSettings, build_task, evaluate
+from legged_mjx.sim2sim.evaluate import build_task, evaluate
+from legged_mjx.sim2sim.settings import EvalSettings
 from legged_mjx.sim2sim.isaac_go2 import TASK, to_task_cfg
 from legged_mjx.sim2sim.perturbations import build_perturbations
 from legged_mjx.sim2sim.sources import Source, from_policy_file

@@ -5,11 +5,15 @@
 data are batched (vmap over `template.replace(...)`), as MJX-Warp requires.
 """
 
+import contextlib
 import importlib.util
+import io
 
 import jax
 import jax.numpy as jnp
-from mujoco import mjx
+
+with contextlib.redirect_stdout(io.StringIO()):  # mujoco.mjx prints "Failed to import warp" without warp-lang
+    from mujoco import mjx
 
 from legged_mjx.errors import UserError
 from legged_mjx.model import randomized_fields

@@ -110,7 +110,7 @@ class NativeBackend:
 
     def merge_resets(self, running: Physics, state) -> Physics:
         """`running` (float64) with the fresh episodes' physics where an episode ended."""
-        done = np.asarray(state.done)
+        done = np.asarray(state.terminated) | np.asarray(state.truncated)  # numpy: no JAX program per step
         if not done.any():
             return running
 

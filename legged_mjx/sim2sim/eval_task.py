@@ -18,10 +18,10 @@ import numpy as np
 from legged_mjx.domain_rand import DomainRandCfg
 from legged_mjx.errors import UserError
 from legged_mjx.sim2sim.perturbations import KEYS
+from legged_mjx.sim2sim.settings import FOREVER_S
 from legged_mjx.tasks import make_task
 
 SCALES = ("friction", "mass", "gain")  # sliding friction x, body mass and inertia x, kp and kd x
-FOREVER_S = 1e5  # episode length and command period for evaluation: longer than any run (s)
 DEFAULT_FALL_TILT_DEG = 45.0  # a task's own tilt termination is widened to this (deg)
 
 

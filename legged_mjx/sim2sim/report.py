@@ -93,9 +93,12 @@ def _num(value, digits: int = 2) -> str:
     return "-" if value is None or isinstance(value, str) else f"{value:.{digits}f}"
 
 
-def _ratios(tracking: dict) -> str:
-    parts = [f"{axis} {value['ratio']:.2f}" for axis, value in tracking.items() if value["ratio"] is not None]
-    return ", ".join(parts) or "-"
+def _ratios(row: dict) -> str:
+    """The row's achieved/commanded ratios, or "-" with its reason."""
+    parts = [f"{axis} {value['ratio']:.2f}" for axis, value in row["tracking"].items() if value["ratio"] is not None]
+    if parts:
+        return ", ".join(parts)
+    return "- (all fell before the settle time)" if not row["samples"] else "- (no moving command)"
 
 
 def _time_to_fall(summary: dict) -> str:
@@ -105,7 +108,8 @@ def _time_to_fall(summary: dict) -> str:
 
 def _check_line(check: dict) -> str:
     result = "pass" if check["passed"] else "FAIL"
-    return f"| {check['name']} | {_num(check['value'], 3)} | {check['op']} {check['limit']:g} | {result} |"
+    value = _num(check["value"], 3) + (f" ({check['why']})" if check.get("why") else "")
+    return f"| {check['name']} | {value} | {check['op']} {check['limit']:g} | {result} |"
 
 
 def summary_markdown(report: dict) -> str:
@@ -145,7 +149,7 @@ def summary_markdown(report: dict) -> str:
         rmse = ", ".join(_num(t[a]["rmse"], 3) for a in axes)
         lines.append(
             f"| {row['row']} | {command} | {'yes' if row['in_range'] else 'no'} | {row['fall_rate']:.2f}"
-            f" | {_time_to_fall(row)} | {achieved} | {_ratios(t)} | {rmse}"
+            f" | {_time_to_fall(row)} | {achieved} | {_ratios(row)} | {rmse}"
             f" | {_num(row['torque_abs_Nm'])} | {_num(row['power_W'], 1)} |"
             + (f" {_num(row['foot_slip_mps'], 3)} |" if slip else "")
             + f" {_num(row['action_rate'], 3)} | {_num(row['joint_limit_hit_rate'], 4)} |"

@@ -16,7 +16,7 @@ from legged_mjx.sim2sim.isaac_env_yaml import from_isaac_env_yaml, is_isaac_env_
 from legged_mjx.sim2sim.isaac_go2 import TASK, to_task_cfg
 from legged_mjx.task import TaskCfg
 from legged_mjx.tasks import task_config
-from legged_mjx.training import run_configs_of
+from legged_mjx.run_folders import run_configs_of
 
 
 @dataclass

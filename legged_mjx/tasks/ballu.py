@@ -18,7 +18,7 @@ from legged_mjx.forces import buoyancy_force, drag_force, wrench_at_point
 from legged_mjx.model import asset_path, body_ids, motor_actuators, sensor_adr
 from legged_mjx.observations import ObsCfg, ObsTerm, register_obs_term
 from legged_mjx.task import EnvCfg, LocomotionTask, TaskCfg
-from legged_mjx.training import ppo_train_config
+from legged_mjx.ppo_config import ppo_train_config
 from rewards import RewardCfg
 
 BALLU_JOINTS = ["NECK", "HIP_LEFT", "HIP_RIGHT", "KNEE_LEFT", "KNEE_RIGHT", "MOTOR_LEFT", "MOTOR_RIGHT"]

@@ -9,7 +9,7 @@ from legged_mjx.model import asset_path
 from legged_mjx.observations import ObsCfg, ObsTerm
 from legged_mjx.task import TaskCfg
 from legged_mjx.tasks.joint_position import JointPositionEnvCfg
-from legged_mjx.training import ppo_train_config
+from legged_mjx.ppo_config import ppo_train_config
 from rewards import RewardCfg
 
 GO2_LEGS = ("FL", "FR", "RL", "RR")
