@@ -112,7 +112,7 @@ def test_console_scripts_and_top_level_scripts_run_the_same_command_lines(tmp_pa
         modules.add(script)
         wrapper = ast.parse(open(os.path.join(ROOT, f"{script}.py")).read())
         assert f"{module}.main" in imported_names(wrapper, at_import_time=True), name
-    assert modules == {"train_ppo", "play", "collect_trajectories", "sim2sim"}
+    assert modules == {"train_ppo", "play", "collect_trajectories", "sim2sim", "eval_watch"}
     train = os.path.join(os.path.dirname(sys.executable), "legged-mjx-train")
     result = subprocess.run([train, "--num_envs", "0"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and result.stderr == "error: --num_envs must be >= 1, got 0\n"

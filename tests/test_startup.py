@@ -11,7 +11,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HEAVY = ("jax", "torch", "mujoco", "rsl_rl", "tensordict", "h5py")
-ENTRY_POINTS = ("train_ppo", "play", "collect_trajectories", "sim2sim")
+ENTRY_POINTS = ("train_ppo", "play", "collect_trajectories", "sim2sim", "eval_watch")
 
 PROBE = """
 import json, sys
@@ -49,6 +49,7 @@ def test_help_imports_no_heavy_library(name):
         ("play.py", ["--checkpoint", "missing.pt"]),
         ("collect_trajectories.py", ["--checkpoint", "missing.pt", "--num_envs", "0"]),
         ("sim2sim.py", ["--duration", "1", "--settle", "2"]),
+        ("eval_watch.py", ["logs/x", "--every", "0"]),
     ],
 )
 def test_bad_arguments_are_refused_before_heavy_imports(script, args):

@@ -25,6 +25,8 @@ Any config field can be set with --set section.field=value (sections env, obs, r
 domain_rand, train; e.g. --set env.action_scale=0.25 --set train.algorithm.learning_rate=5e-4).
 """
 
+import shlex
+
 from legged_mjx.backends import add_backend_arguments
 from legged_mjx.cli import ArgumentParser, at_least, device_name, existing_file, load_mujoco
 from legged_mjx.errors import UserError, exit_on_user_error
@@ -51,6 +53,14 @@ def parse_args(argv=None):
     parser.add_argument("--log_root", default="logs")
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument(
+        "--eval_every",
+        type=int,
+        default=None,
+        metavar="N",
+        help="judge a checkpoint every N iterations beside training (eval_watch.py; a multiple of train.save_interval)",
+    )
+    parser.add_argument("--eval_args", default="", help='more eval_watch.py options, e.g. "--perturb standard"')
+    parser.add_argument(
         "--randomize", default=None, metavar="PRESET", help="domain randomisation preset: isaac (go2); --set adjusts it"
     )
     resume = parser.add_argument_group("resume (continue a run of --exp_name under --log_root)")
@@ -69,14 +79,23 @@ def parse_args(argv=None):
     video.add_argument("--video_interval", type=int, default=100, help="iterations between clips")
     video.add_argument("--video_length", type=int, default=200, help="control steps per clip")
     args = parser.parse_args(argv)
-    at_least(args, 1, "num_envs", "max_iterations", "video_interval", "video_length")
+    at_least(args, 1, "num_envs", "max_iterations", "video_interval", "video_length", "eval_every")
     existing_file(args.xml_path, "model file")
     device_name(args.device)
     for item in args.sets:
         if "=" not in item:
             raise UserError(f"--set needs KEY=VALUE, got '{item}'")
     fill_from_run(args)
+    check_eval_args(args)
     return args
+
+
+def check_eval_args(args) -> None:
+    """--eval_args must be options eval_watch.py takes (the run folder is filled in later)."""
+    if args.eval_every is not None:
+        from legged_mjx.cli import eval_watch
+
+        eval_watch.parse_args(["<run>", *shlex.split(args.eval_args)])
 
 
 def fill_from_run(args) -> None:

@@ -11,8 +11,10 @@ import copy
 import logging
 import os
 import random
+import shlex
 import shutil
 import signal
+import subprocess
 import sys
 import warnings
 
@@ -25,6 +27,7 @@ from legged_mjx import distributed, preflight
 from legged_mjx.backends import resolve_backend
 from legged_mjx.config import apply_overrides, load_sections, parse_value, to_dict
 from legged_mjx.devices import jax_device_for
+from legged_mjx.errors import UserError
 from legged_mjx.ppo_config import check_train_config, set_train_key
 from legged_mjx.rendering import check_rendering
 from legged_mjx.run_folders import checkpoints, new_run_dir, newest_checkpoint, run_folder, save_run_configs
@@ -133,12 +136,32 @@ def export_policy(runner: Runner, log_dir: str) -> str:
     return final
 
 
+def evaluator_every(eval_every: int | None, save_interval: int) -> int | None:
+    """eval_watch.py's --every for train_ppo.py --eval_every N (one checkpoint in K; None without it)."""
+    if eval_every is None:
+        return None
+    every, rest = divmod(eval_every, save_interval)
+    if rest:
+        raise UserError(f"--eval_every {eval_every}: not a multiple of train.save_interval ({save_interval})")
+    return every
+
+
+def start_evaluator(log_dir: str, every: int, eval_args: str) -> subprocess.Popen:
+    """eval_watch.py as a separate process that follows this one; its output in <run>/eval/eval_watch.log."""
+    command = [sys.executable, "-m", "legged_mjx.cli.eval_watch", log_dir, "--every", str(every)]
+    command += ["--follow", str(os.getpid()), *shlex.split(eval_args)]
+    os.makedirs(os.path.join(log_dir, "eval"), exist_ok=True)
+    with open(os.path.join(log_dir, "eval", "eval_watch.log"), "ab") as log:
+        return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+
+
 def run(args) -> None:
     """Train as the validated `args` say (legged_mjx/cli/train_ppo.py)."""
     signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C saves, even if started with SIGINT ignored
     launch = distributed.start(args.distributed, args.device)
     jax_device_for(launch.device)  # a bad or missing device: say so before anything is built
     cfg, train = build_configs(args)
+    eval_every = evaluator_every(args.eval_every, train["save_interval"])
     backend = resolve_backend(args.backend, launch.device)
     done = saved_iteration(args.resume_from) + 1 if args.resume_from else 0  # iterations completed
     target = train["max_iterations"]
@@ -172,6 +195,12 @@ def run(args) -> None:
         os.makedirs(log_dir, exist_ok=True)
         save_run_configs(log_dir, configs)
         print(yaml.safe_dump(configs, sort_keys=False, default_flow_style=None, width=110))
+    evaluator = None
+    if eval_every and log_dir:
+        evaluator = start_evaluator(log_dir, eval_every, args.eval_args)
+        print(f"[train_ppo] evaluator started (pid {evaluator.pid}), log in {log_dir}/eval/eval_watch.log")
+    if args.logger == "wandb" and log_dir:
+        os.environ.setdefault("WANDB_RUN_GROUP", os.path.basename(log_dir))  # beside the evaluator's W&B run
     clips = None
     if args.video and log_dir:
         clip_env = LeggedVecEnv(task, 2, launch.device, seed, backend=backend, threads=args.threads)
@@ -205,3 +234,7 @@ def run(args) -> None:
         distributed.finish(launch)
     if log_dir:
         print(f"[train_ppo] exported policy to {export_policy(runner, log_dir)}")
+    if evaluator:
+        print("[train_ppo] waiting for the evaluator to judge the last checkpoints")
+        if evaluator.wait():
+            print(f"[train_ppo] the evaluator failed (exit {evaluator.returncode}): see {log_dir}/eval/eval_watch.log")
