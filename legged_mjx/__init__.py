@@ -3,8 +3,9 @@
 `from legged_mjx import make_env` builds an rsl_rl VecEnv (legged_mjx/vecenv.py, imported on
 first use).
 
-Importing this package first makes JAX share a GPU politely with torch: it must not preallocate
-most of the card, and these variables only take effect before jax itself is imported.
+Importing this package first makes JAX share a GPU politely with torch (it must not preallocate
+most of the card) and compute float32 products in float32 on GPUs (no TF32); these variables only
+take effect before jax itself is imported.
 """
 
 import contextlib
@@ -15,6 +16,9 @@ import sys
 __version__ = "0.1.0"
 
 os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+# float32 products in full float32: JAX's default lets Ampere and later GPUs run MJX's solver products
+# in TF32 (10-bit mantissa), which MuJoCo Playground found degrades MJX training (docs/gpu_install.md).
+os.environ.setdefault("JAX_DEFAULT_MATMUL_PRECISION", "highest")
 
 import jax  # noqa: E402
 
