@@ -167,26 +167,31 @@ def mjx_agreement(device: str) -> tuple[dict, str, None]:
 
 
 def host_wait(device: str, num_envs: int) -> tuple[dict, str, None]:
-    """A training iteration of go2 on `device` with 2 s of GPU work queued before its rollout: the
-    whole rollout (policy, env step, storage, logging) must be queued before that work ends, i.e.
-    the host never waits for the GPU (tests/test_cuda.py asserts the same)."""
+    """With 2 s of GPU work queued first: one env.step, then a whole training iteration's rollout
+    (policy, env step, storage, logging) of go2 on `device` must be queued before that work ends,
+    i.e. the host never waits for the GPU (tests/test_cuda.py asserts the same). The step alone tells
+    a wait inside the physics (an XLA while loop whose condition is read on the host: MJX's solver
+    loop) from one in the runner."""
     env = make_env("go2", num_envs=num_envs, device=device, seed=0)
     train = train_config("go2")
     with tempfile.TemporaryDirectory() as log_dir:  # a run folder: the logger does its per-step work
         runner = Runner(env, train, log_dir=log_dir, device=device)
         runner.learn(1)  # compile
+        actions = torch.zeros(num_envs, env.num_actions, device=device)
         torch.cuda.synchronize()
-        start = time.perf_counter()
-        still_busy, rollout_seconds = common.rollout_returns_while_gpu_busy(runner, 2.0)
-        iteration = time.perf_counter() - start
-    steps = train["num_steps_per_env"]
+        busy, start = common.gpu_sleep(2.0), time.perf_counter()
+        env.step(actions)
+        step_busy, step_seconds = not busy.query(), time.perf_counter() - start
+        torch.cuda.synchronize()
+        rollout_busy, rollout_seconds = common.rollout_returns_while_gpu_busy(runner, 2.0)
     figures = {
-        "rollout": f"{steps} steps x {num_envs} envs queued in {rollout_seconds * 1000:.0f} ms of host time",
-        "queued while the GPU was still busy": still_busy,
-        "whole iteration (2 s of GPU work first)": f"{iteration:.2f} s",
+        "env.step": f"returned after {step_seconds * 1000:.1f} ms, GPU still busy: {step_busy}",
+        "rollout": f"{train['num_steps_per_env']} steps x {num_envs} envs queued in {rollout_seconds * 1000:.0f} ms"
+        f" of host time, GPU still busy: {rollout_busy}",
     }
-    if not still_busy:
-        raise StepFailed(f"the rollout waited for the GPU (host time {rollout_seconds:.2f} s): a host synchronisation")
+    if not (step_busy and rollout_busy):
+        where = "env.step (the physics)" if not step_busy else "the runner's rollout"
+        raise StepFailed(f"{where} waited for the GPU: a host synchronisation ({figures})")
     return figures, "", None
 
 
