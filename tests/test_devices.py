@@ -158,7 +158,7 @@ def test_the_gpu_image_install_line_keeps_the_images_torch_and_jax():
     with open(os.path.join(ROOT, "docs", "gpu_install.md")) as handle:
         lines = [line.strip() for line in handle if "| pip install -r /dev/stdin" in line]
     assert len(lines) == 1, "docs/gpu_install.md: one install line that pipes the remaining requirements"
-    selection = lines[0].split("|")[0]
+    selection = lines[0].split(" | pip install")[0]
     result = subprocess.run(["bash", "-c", selection], cwd=ROOT, capture_output=True, text=True, check=True)
 
     def names(text: str) -> list:
