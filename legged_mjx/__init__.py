@@ -12,7 +12,9 @@ first imported (each `jax_<flag>` from `JAX_<FLAG>`), so import legged_mjx befor
   run or a second env with the same config starts in seconds instead of recompiling; programs that
   compile in under JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS (1 s) are not worth a file.
   LEGGED_MJX_JAX_CACHE names the folder (default ~/.cache/legged_mjx_jax); LEGGED_MJX_JAX_CACHE=""
-  turns the cache off. It wins over a JAX_COMPILATION_CACHE_DIR inherited from a parent process.
+  turns the cache off. It wins over a JAX_COMPILATION_CACHE_DIR inherited from a parent process;
+- JAX_DEFAULT_MATMUL_PRECISION=highest: float32 products in full float32 on GPUs (no TF32; see the
+  comment below).
 A variable already set in the environment is left as it is.
 """
 
@@ -22,6 +24,9 @@ __version__ = "0.1.0"
 
 os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "1.0")
+# float32 products in full float32: JAX's default lets Ampere and later GPUs run MJX's solver products
+# in TF32 (10-bit mantissa), which MuJoCo Playground found degrades MJX training (docs/gpu_install.md).
+os.environ.setdefault("JAX_DEFAULT_MATMUL_PRECISION", "highest")
 
 _cache_dir = os.environ.get("LEGGED_MJX_JAX_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "legged_mjx_jax"))
 if "LEGGED_MJX_JAX_CACHE" not in os.environ:

@@ -15,21 +15,36 @@ from legged_mjx.episode_log import termination_flags
 from legged_mjx.state import State, pytree_dataclass
 
 
+NON_FINITE_RESETS = "Stats/non_finite_resets_total"
+
+
+def ring_slots(done: jax.Array, next_slot: jax.Array, window: int) -> jax.Array:
+    """Where each finished episode goes in a ring buffer of `window` slots: the k-th finished
+    environment of this step (in index order) to (next_slot + k) % window, and `window` (dropped)
+    for the unfinished and for all but the last `window` finished. So no slot is written twice, and
+    the buffer holds the same episodes whatever order a GPU applies a scatter's updates in."""
+    position = jnp.cumsum(done) - 1  # k for the k-th finished environment
+    kept = done & (position >= done.sum() - window)
+    return jnp.where(kept, (next_slot + position) % window, window)
+
+
 @pytree_dataclass
 class EpisodeStats:
     """Statistics of the most recent finished episodes, kept on the device.
 
     Each metric has a ring buffer of the last `window` finished episodes (rsl_rl's own "Mean
-    reward" averages the last 100); `mean` is the average over the filled part, recomputed every
-    step, so logging never needs the host to know which environments finished.
-    `non_finite_total` counts every environment reset because its physics state went NaN/inf,
-    `non_finite_actions_total` every environment-step whose action had NaN/inf (it was zeroed).
+    reward" averages the last 100); `log` holds, recomputed every step, the mean of each metric over
+    the filled part (metrics in sorted order, `log_names`) and then `non_finite_total`: one array,
+    so logging exports one buffer per step and never needs the host to know which environments
+    finished. `non_finite_total` counts every environment reset because its physics state went
+    NaN/inf, `non_finite_actions_total` every environment-step whose action had NaN/inf (it was
+    zeroed).
     """
 
     buffers: dict  # metric -> (window,)
     next_slot: jax.Array  # () int32
     filled: jax.Array  # () int32, <= window
-    mean: dict  # metric -> ()
+    log: jax.Array  # (len(buffers) + 1,) float32
     non_finite_total: jax.Array  # () int32
     non_finite_actions_total: jax.Array  # () int32
 
@@ -39,32 +54,41 @@ class EpisodeStats:
             buffers={m: jnp.zeros(window, jnp.float32) for m in metrics},
             next_slot=jnp.zeros((), jnp.int32),
             filled=jnp.zeros((), jnp.int32),
-            mean={m: jnp.zeros((), jnp.float32) for m in metrics},
+            log=jnp.zeros(len(metrics) + 1, jnp.float32),
             non_finite_total=jnp.zeros((), jnp.int32),
             non_finite_actions_total=jnp.zeros((), jnp.int32),
         )
+
+    @property
+    def log_names(self) -> list:
+        """The name of each entry of `log` (rsl_rl's extras["log"] keys)."""
+        return [*sorted(self.buffers), NON_FINITE_RESETS]
 
     def update(self, done: jax.Array, ended_episode: dict, action_was_finite: jax.Array) -> "EpisodeStats":
         """Append the finished episodes (done[i]) to the ring buffers and count the bad ones."""
         window = next(iter(self.buffers.values())).shape[0]
         count = done.sum(dtype=jnp.int32)
-        slot = jnp.where(done, (self.next_slot + jnp.cumsum(done) - 1) % window, window)  # window: dropped
+        slot = ring_slots(done, self.next_slot, window)
         buffers = {m: buf.at[slot].set(ended_episode[m], mode="drop") for m, buf in self.buffers.items()}
         filled = jnp.minimum(self.filled + count, window)
         denominator = jnp.maximum(filled, 1).astype(jnp.float32)
+        non_finite = self.non_finite_total + (done & (termination_flags(ended_episode)["non_finite"] > 0)).sum(
+            dtype=jnp.int32
+        )
+        means = [buffers[m].sum() / denominator for m in sorted(buffers)]
         return EpisodeStats(
             buffers=buffers,
             next_slot=(self.next_slot + count) % window,
             filled=filled,
-            mean={m: buf.sum() / denominator for m, buf in buffers.items()},
-            non_finite_total=self.non_finite_total
-            + (done & (termination_flags(ended_episode)["non_finite"] > 0)).sum(dtype=jnp.int32),
+            log=jnp.stack([*means, non_finite.astype(jnp.float32)]),
+            non_finite_total=non_finite,
             non_finite_actions_total=self.non_finite_actions_total + (~action_was_finite).sum(dtype=jnp.int32),
         )
 
 
 class BatchedEnv:
-    """`num_envs` copies of a task on `device`, stepped by a physics backend (see backends/)."""
+    """`num_envs` copies of a task on `device` (default: the CPU, on every machine), stepped by a
+    physics backend (see backends/)."""
 
     def __init__(
         self,
@@ -79,7 +103,7 @@ class BatchedEnv:
         self.task = task
         self.num_envs = num_envs
         self.seed = seed
-        self.device = device or jax.devices()[0]
+        self.device = device or jax.devices("cpu")[0]
         self.stats_window = stats_window
         self.backend = make_backend(backend, task, num_envs, self.device, threads)
         self._reset = jax.jit(self._reset_batch)

@@ -83,6 +83,10 @@ def ppo_train_config(
         "num_steps_per_env": num_steps_per_env,
         "max_iterations": max_iterations,
         "save_interval": 100,
+        # rsl_rl's per-step NaN check reads four tensors on the host every step (a GPU wait each time);
+        # the environment never returns NaN: it zeroes and counts non-finite actions (an error at the
+        # next step) and resets environments whose physics went non-finite (Stats/non_finite_resets_total)
+        "check_for_nan": False,
         "init_at_random_ep_len": True,
         "logger": "tensorboard",
         "obs_groups": {"actor": ["policy"], "critic": ["critic"]},

@@ -6,6 +6,9 @@ Iterations: rsl_rl's learn() runs iterations start .. start + n - 1 and a checkp
 stores iter = it, the last completed one. rsl_rl itself resumes at `it` again (that iteration runs
 twice and TensorBoard gets two points at `it`); load_checkpoint resumes at it + 1, so a resumed run
 numbers its iterations and checkpoints exactly as an uninterrupted one would.
+
+The rollout makes no host synchronisation of its own: DeviceLogger keeps the finished-episode
+bookkeeping on the device and ppo_config turns rsl_rl's per-step NaN check off.
 """
 
 import os
@@ -13,6 +16,7 @@ import pickle
 
 import torch
 from rsl_rl.runners import OnPolicyRunner
+from rsl_rl.utils.logger import Logger
 
 from legged_mjx.files import atomic_write
 from legged_mjx.errors import UserError
@@ -30,12 +34,73 @@ def saved_iteration(path: str) -> int:
         raise UserError(f"checkpoint {path} is not a readable rsl_rl checkpoint: {reason}") from None
 
 
-class Runner(OnPolicyRunner):
-    """OnPolicyRunner whose checkpoints are written to a temporary file and renamed into place;
-    `iterations_done` counts the completed iterations (a loaded checkpoint's included)."""
+class DeviceLogger(Logger):
+    """rsl_rl's Logger with its per-step bookkeeping of finished episodes kept on the device.
+
+    rsl_rl's Logger finds the finished environments (`nonzero`) and copies their reward sums and
+    lengths to the host every step: a wait for the GPU at each step of the rollout. This one keeps
+    each step's done mask and running sums on the device and hands the finished episodes to the same
+    host buffers (same values, same order) in one copy when an iteration is logged."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.pending = []  # per step: (done mask (N,), [running sum (N,) per track])
+
+    def tracks(self) -> list:
+        """(host buffer of the last 100 finished episodes, running sum on the device) pairs."""
+        tracks = [(self.rewbuffer, self.cur_reward_sum), (self.lenbuffer, self.cur_episode_length)]
+        if self.cfg["algorithm"].get("rnd_cfg"):
+            tracks += [(self.erewbuffer, self.cur_ereward_sum), (self.irewbuffer, self.cur_ireward_sum)]
+        return tracks
+
+    def process_env_step(self, rewards, dones, extras, intrinsic_rewards=None) -> None:
+        if self.writer is None:
+            return
+        if "episode" in extras or "log" in extras:
+            self.ep_extras.append(extras["episode"] if "episode" in extras else extras["log"])
+        if intrinsic_rewards is None:
+            self.cur_reward_sum += rewards
+        else:
+            self.cur_ereward_sum += rewards
+            self.cur_ireward_sum += intrinsic_rewards
+            self.cur_reward_sum += rewards + intrinsic_rewards
+        self.cur_episode_length += 1
+        done = dones > 0
+        self.pending.append((done, [running.clone() for _, running in self.tracks()]))
+        for _, running in self.tracks():
+            running.masked_fill_(done, 0)
+
+    def flush(self) -> None:
+        """Move the episodes finished since the last flush into the host buffers."""
+        if not self.pending:
+            return
+        done = torch.stack([mask for mask, _ in self.pending])  # (steps, N): step order, then environment order
+        for k, (buffer, _) in enumerate(self.tracks()):
+            buffer.extend(torch.stack([sums[k] for _, sums in self.pending])[done].tolist())
+        self.pending.clear()
+
+    def log(self, *args, **kwargs) -> None:
+        self.flush()
+        super().log(*args, **kwargs)
+
+
+class Runner(OnPolicyRunner):
+    """OnPolicyRunner whose checkpoints are written to a temporary file and renamed into place, whose
+    rollout makes no host synchronisation of its own (DeviceLogger), and whose `iterations_done`
+    counts the completed iterations (a loaded checkpoint's included)."""
+
+    def __init__(self, env, train_cfg: dict, log_dir: str | None = None, device: str = "cpu"):
+        super().__init__(env, train_cfg, log_dir, device)
+        self.logger = DeviceLogger(
+            log_dir=log_dir,
+            cfg=self.cfg,
+            env_cfg=self.env.cfg,
+            num_envs=self.env.num_envs,
+            is_distributed=self.is_distributed,
+            gpu_world_size=self.gpu_world_size,
+            gpu_global_rank=self.gpu_global_rank,
+            device=self.device,
+        )
         self.iterations_done = 0
         log = self.logger.log
 

@@ -16,6 +16,11 @@ from legged_mjx.tasks import make_task, task_config, train_config
 from legged_mjx.training import Runner
 from tests.helpers import SingleEnvStep
 
+# The suite means the same on every machine: uncommitted JAX work (jitted task functions, fixtures'
+# arrays) runs on the CPU, where the tolerances were measured, also where jax.devices()[0] is a GPU.
+# The CUDA tests (tests/test_cuda.py) place their environments on cuda:0 explicitly.
+jax.config.update("jax_default_device", jax.devices("cpu")[0])
+
 
 @pytest.fixture(scope="session")
 def go2_task():

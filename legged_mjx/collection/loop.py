@@ -2,7 +2,6 @@
 
 import time
 
-import jax
 import numpy as np
 import torch
 from tqdm import tqdm
@@ -13,6 +12,7 @@ from legged_mjx.collection.claims import Claims
 from legged_mjx.collection.commits import Committer
 from legged_mjx.collection.episode_buffers import EpisodeBuffers
 from legged_mjx.collection.recording import Recorder, to_host
+from legged_mjx.devices import to_jax
 
 FLUSH_STEPS = 16  # control steps between host unpacks (collection may overrun its end by this many)
 
@@ -31,7 +31,7 @@ def collect(env, actor: Actor, num_episodes: int, committer: Committer, progress
             before = env.state
             action, mean = actor(torch.from_dlpack(before.obs["policy"]))
             env.step(action)
-            frames.append(recorder(before, env.state, jax.dlpack.from_dlpack(action), jax.dlpack.from_dlpack(mean)))
+            frames.append(recorder(before, env.state, to_jax(action), to_jax(mean)))
             if len(frames) < FLUSH_STEPS:
                 continue
             for episode in finished_episodes(frames, buffers, claims, committer.segment["segment"]):
