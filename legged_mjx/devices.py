@@ -20,7 +20,7 @@ CUDA_PLUGINS = ("jax-cuda13-plugin", "jax-cuda13-pjrt", "jax-cuda12-plugin", "ja
 
 
 def normalize_device(device: str | torch.device) -> str:
-    """"cpu" or "cuda:N" for a device name ("cuda" -> torch's current CUDA device, 0 unless
+    """ "cpu" or "cuda:N" for a device name ("cuda" -> torch's current CUDA device, 0 unless
     torch.cuda.set_device chose another; "cpu:0" -> "cpu"). UserError for anything else."""
     try:
         parsed = torch.device(device)

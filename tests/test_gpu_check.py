@@ -83,7 +83,9 @@ def test_gpu_check_small_on_the_cpu_writes_the_whole_report(tmp_path):
     steps = {s["name"]: s for s in report["steps"]}
     assert list(steps) == STEPS and report["failed"] == []
     assert all(steps[name]["status"] == "skipped" for name in GPU_ONLY)
-    assert all(steps[name]["status"] == "ok" and steps[name]["seconds"] > 0 for name in STEPS[2:] if name not in GPU_ONLY)
+    assert all(
+        steps[name]["status"] == "ok" and steps[name]["seconds"] > 0 for name in STEPS[2:] if name not in GPU_ONLY
+    )
     assert steps["versions"]["figures"]["jax devices"] == ["cpu:0"]
     same = steps["mjx cpu vs device"]["figures"]["cpu at highest precision"]  # the same program: identical
     assert same == {"qpos": 0.0, "obs": 0.0, "reward terms": 0.0, "steps with other dones": []}

@@ -68,5 +68,7 @@ def main(argv=None) -> None:
     from legged_mjx.jobs import eval_watch
 
     eval_watch.run(args, argv)
+
+
 if __name__ == "__main__":
     main()
