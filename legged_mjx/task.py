@@ -151,6 +151,7 @@ class LocomotionTask(abc.ABC):
         model from `design_models`."""
         return {}
 
+    morphology_names: tuple = ()  # robot hook: the params that make the robot's morphology vector (datasets save it)
     design_models: tuple = ()  # robot hook: compiled models of the robot's designs (the same topology as
     # mj_model, which stays the template), one per environment by params["design"]; () = mj_model for all
 

@@ -36,7 +36,9 @@ class MjxBackend:
         self.designs = None  # the task's designs as one batched model (stack_models), or None
         if task.design_models:
             if impl == "warp":
-                raise UserError("backend 'warp' takes one model per batch; a task with several designs needs mjx or mujoco")
+                raise UserError(
+                    "backend 'warp' takes one model per batch; a task with several designs needs mjx or mujoco"
+                )
             self.designs = stack_models([mjx.put_model(m, impl=impl, device=device) for m in task.design_models])
 
     def simulate(self, physics: Physics, targets: jax.Array, params: dict) -> Physics:

@@ -163,6 +163,7 @@ class BalluTask(LocomotionTask):
     num_actions = 2
     uses_imu = False
     applies_body_forces = True
+    morphology_names = morphology.PARAM_NAMES
 
     def setup(self) -> None:
         env = self.cfg.env

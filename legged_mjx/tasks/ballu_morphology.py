@@ -244,5 +244,7 @@ def designs_of(env) -> list:
             raise UserError(f"env.designs needs a non-empty list of designs, got {env.designs!r}")
         return [parse_design(item, index) for index, item in enumerate(env.designs)]
     if ranged:
-        return grid(env.femur_length_range, env.tibia_length_range, env.length_buckets, env.femur_length, env.tibia_length)
+        return grid(
+            env.femur_length_range, env.tibia_length_range, env.length_buckets, env.femur_length, env.tibia_length
+        )
     return [check_design(Design("config", env.femur_length, env.tibia_length))]
