@@ -10,9 +10,11 @@ of the episode (the first half is the drop from the spawn height and the start o
   legged_mjx/sim2sim/measure.py) divided by m g d, with m the design's total mass, g = 9.81 m/s^2
   and d the distance walked forward (m): mechanical energy per weight and distance, the usual
   dimensionless CoT (with the whole weight, not the weight the balloon leaves: GCR differs);
-- a fall: the task ends the episode (pelvis outside its height band, root speed) or the pelvis
-  drops below fall_fraction x the design's leg length. A fallen environment is left out of speed
-  and CoT from then on.
+- a fall: the task ends the episode (pelvis outside its height band [0.1, 3] m, root speed) or
+  the balloon lies down: its axis (pelvis to balloon centre) tilts more than fall_tilt_deg from
+  the vertical. (Pelvis height alone cannot tell: a BALLU whose balloon lies on the floor holds its
+  pelvis ~0.3 m up, about the balloon's radius, while a crouching gait on short legs dips it to
+  0.2 m.) A fallen environment is left out of speed and CoT from then on.
 A design's row is the mean over its environments that did not fall (speed, CoT) and the count of
 those that did.
 """
@@ -22,6 +24,7 @@ import json
 from dataclasses import dataclass
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 from tqdm import tqdm
 
@@ -40,7 +43,7 @@ class SweepSettings:
     vx: float = 0.25  # m/s forward command
     envs_per_design: int = 8
     duration_s: float = 20.0
-    fall_fraction: float = 0.4  # pelvis below this x leg length is a fall
+    fall_tilt_deg: float = 60.0  # balloon axis tilted more than this from the vertical is a fall
     seed: int = 0
     backend: str = "mujoco"
     threads: int | None = None
@@ -78,8 +81,8 @@ def sweep_config(cfg, designs: list, settings: SweepSettings):
 
 
 class _Probe:
-    """Per step and environment: forward speed (m/s), actuator power (W), pelvis height (m), and
-    whether the episode ended, from the step's pre-reset physics."""
+    """Per step and environment: forward speed (m/s), actuator power (W), the balloon axis's tilt
+    from the vertical (rad), and whether the episode ended, from the step's pre-reset physics."""
 
     def __init__(self, task):
         self.task, self.measure = task, Measure(task)
@@ -91,7 +94,9 @@ class _Probe:
             physics, command=state.command, params=state.params, action=state.prev_action, prev_action=prev_action
         )
         measured = self.measure(snap, physics)
-        return measured["vx"], measured["power"], physics.qpos[2], state.terminated
+        axis = physics.sensordata[self.task.balloon_sensors["centre_pos"]] - physics.qpos[0:3]
+        tilt = jnp.arccos(jnp.clip(axis[2] / jnp.linalg.norm(axis), -1.0, 1.0))
+        return measured["vx"], measured["power"], tilt, state.terminated
 
     def __call__(self, state, prev_action) -> tuple:
         return tuple(np.asarray(value) for value in self._call(state, prev_action))
@@ -106,15 +111,14 @@ def run_sweep(task, policy, settings: SweepSettings, device: str = "cpu", progre
     probe = _Probe(task)
     steps = int(round(settings.duration_s / task.dt))
     design = np.arange(env.num_envs) % count
-    leg = np.asarray([morphology.leg_length(d.femur_length, d.tibia_length) for d in task.designs])[design]
     fallen = np.zeros(env.num_envs, bool)
     distance, energy, speed_sum, samples = (np.zeros(env.num_envs) for _ in range(4))
     obs = env.get_observations()["policy"]
     for step in tqdm(range(steps), unit="step", disable=not progress, mininterval=2.0):
         prev_action = env.state.prev_action
         obs = env.step(policy(obs))[0]["policy"]
-        vx, power, height, ended = probe(env.state, prev_action)
-        fallen |= ended | (height < settings.fall_fraction * leg)
+        vx, power, tilt, ended = probe(env.state, prev_action)
+        fallen |= ended | (tilt > np.radians(settings.fall_tilt_deg))
         if step >= steps // 2:
             keep = ~fallen
             distance += np.where(keep, vx * task.dt, 0.0)

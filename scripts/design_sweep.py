@@ -37,7 +37,7 @@ def parse_args(argv=None):
     run.add_argument("--vx", type=float, default=0.25, help="forward velocity command (m/s)")
     run.add_argument("--envs_per_design", type=int, default=8)
     run.add_argument("--duration", type=float, default=20.0, help="seconds per episode")
-    run.add_argument("--fall_fraction", type=float, default=0.4, help="pelvis below this x leg length is a fall")
+    run.add_argument("--fall_tilt", type=float, default=60.0, help="balloon axis tilt (deg) beyond which it fell")
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--backend", default="mujoco", choices=["mujoco", "mjx"])
     run.add_argument("--threads", type=int, default=None)
@@ -49,8 +49,8 @@ def parse_args(argv=None):
         lo, hi, count = getattr(args, name)
         if not (0 < lo <= hi and count >= 1 and count == int(count)):
             raise UserError(f"--{name} needs LO HI N with 0 < LO <= HI and a whole N >= 1")
-    if not args.duration > 0 or not 0 < args.fall_fraction < 1:
-        raise UserError("--duration must be > 0 and --fall_fraction in (0, 1)")
+    if not args.duration > 0 or not 0 < args.fall_tilt <= 180:
+        raise UserError("--duration must be > 0 and --fall_tilt in (0, 180] deg")
     return args
 
 
@@ -79,7 +79,7 @@ def main(argv=None) -> None:
         vx=args.vx,
         envs_per_design=args.envs_per_design,
         duration_s=args.duration,
-        fall_fraction=args.fall_fraction,
+        fall_tilt_deg=args.fall_tilt,
         seed=args.seed,
         backend=args.backend,
         threads=args.threads,

@@ -37,7 +37,8 @@ def test_grid_and_config():
 def test_falls_speed_and_mass_per_design():
     """Zero actions, two designs side by side, drag 0.4: with GCR 0.84 BALLU lands and stays up (no
     falls; it settles, drifting < 0.1 m/s 1.5-3 s after the drop, while walking policies reach 0.1-0.3);
-    without buoyancy (GCR 0.02) it collapses: every environment of that design falls."""
+    with almost no buoyancy (GCR 0.02) it collapses and its balloon lies down: every environment of
+    that design falls."""
     designs = [{"name": "floats", "GCR": 0.84, "spcf": 0.005}, {"name": "long_legs_0.9m", "GCR": 0.02, "spcf": 0.005}]
     settings = design_sweep.SweepSettings(envs_per_design=2, duration_s=3.0)
     task = make_task("ballu", design_sweep.sweep_config(task_config("ballu", {"drag": 0.4}), designs, settings))
@@ -95,7 +96,7 @@ def test_script_writes_table_json_and_plot_for_a_morphology_aware_policy(tmp_pat
     "args, message",
     [
         (["--femur_length", "0.5", "0.3", "2"], "--femur_length needs LO HI N"),
-        (["--fall_fraction", "1.5"], "--fall_fraction in (0, 1)"),
+        (["--fall_tilt", "200"], "--fall_tilt in (0, 180] deg"),
         (["--designs", "tall"], "unknown BALLU design 'tall'"),
         (["--GCR", "0"], "--GCR > 0"),
     ],
