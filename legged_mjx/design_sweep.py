@@ -50,19 +50,19 @@ class SweepSettings:
 
 
 def grid_designs(femur: list, tibia: list, spcf: list, gcr: list, names: list | None = None) -> list:
-    """Design dicts (env.designs) of every combination: named designs (names) or femur x tibia
-    lengths, each with every spcf and GCR value."""
+    """Design dicts (env.designs, lengths always explicit) of every combination: named designs
+    (names) or femur x tibia lengths, each with every spcf and GCR value."""
     if names:
-        shapes = [{"name": morphology.parse_design(name, i).name} for i, name in enumerate(names)]  # known names
+        shapes = [(name, morphology.parse_design(name, i)) for i, name in enumerate(names)]
     else:
-        shapes = [{"femur_length": f, "tibia_length": t} for f in femur for t in tibia]
+        shapes = [(None, morphology.Design("", f, t)) for f in femur for t in tibia]
     designs = []
-    for shape in shapes:
+    for name, shape in shapes:
+        label = name or f"f{shape.femur_length:.3f}_t{shape.tibia_length:.3f}"
         for k in spcf:
             for g in gcr:
-                base = morphology.parse_design(shape, len(designs))
-                label = shape.get("name", f"f{base.femur_length:.3f}_t{base.tibia_length:.3f}")
-                designs.append({**shape, "name": f"{label}_k{k:g}_gcr{g:g}", "spcf": k, "GCR": g})
+                lengths = {"femur_length": shape.femur_length, "tibia_length": shape.tibia_length}
+                designs.append({"name": f"{label}_k{k:g}_gcr{g:g}", **lengths, "spcf": k, "GCR": g})
     return designs
 
 

@@ -10,6 +10,7 @@ import torch
 from legged_mjx import design_sweep
 from legged_mjx.config import save_run_configs, to_dict
 from legged_mjx.policies import Policy
+from legged_mjx.tasks import ballu_morphology as morphology
 from legged_mjx.tasks import make_task, task_config, train_config
 from scripts import design_sweep as script
 
@@ -25,7 +26,10 @@ def test_grid_and_config():
         "f0.500_t0.300_k0.005_gcr0.84",
     ]
     named = design_sweep.grid_designs([], [], [0.01], [0.9], names=["fl_0.40"])
-    assert named == [{"name": "fl_0.40_k0.01_gcr0.9", "spcf": 0.01, "GCR": 0.9}]
+    fl_40 = morphology.NAMED_DESIGNS["fl_0.40"]
+    lengths = {"femur_length": fl_40.femur_length, "tibia_length": fl_40.tibia_length}
+    assert named == [{"name": "fl_0.40_k0.01_gcr0.9", **lengths, "spcf": 0.01, "GCR": 0.9}]
+    assert make_task("ballu", designs=named).designs[0].femur_length == pytest.approx(0.4 * 0.74501)
     settings = design_sweep.SweepSettings(vx=0.3, duration_s=5.0)
     cfg = design_sweep.sweep_config(
         task_config("ballu-morph", {"domain_rand.push_interval_s": [1, 2]}), designs, settings
