@@ -18,7 +18,7 @@ from legged_mjx.model import asset_path
 from legged_mjx.obs_layout import obs_layout
 from legged_mjx.tasks import ballu_morphology as morphology
 from legged_mjx.tasks import make_task
-from tests.helpers import host_data
+from tests.helpers import collect_ballu, host_data
 
 G = 9.81
 HELD_PELVIS = os.path.join(os.path.dirname(__file__), "assets", "ballu_held_pelvis.xml")
@@ -280,26 +280,11 @@ def test_decimation_10_runs_at_20_hz():
 def test_datasets_save_each_episodes_morphology_and_replay_it_bitwise(tmp_path):
     """Collected with designs drawn at every reset: meta/morphology holds each episode's (femur,
     tibia, spcf, gcr), equal to its per-transition params, and replay rebuilds each episode's model."""
-    import torch
-
-    from legged_mjx.collection.actor import Actor
-    from legged_mjx.collection.commits import Committer
-    from legged_mjx.collection.loop import collect
-    from legged_mjx.collection.provenance import dataset_attrs
     from legged_mjx.collection.replay import replay
-    from legged_mjx.dataset import load_trajectories
-    from legged_mjx.policies import Policy
-    from legged_mjx.vecenv import LeggedVecEnv
 
     designs = ["nominal", "fl_0.40", "long_legs_0.9m"]
     task = make_task("ballu", designs=designs, spcf_range=[0.002, 0.02], episode_length_s=0.2)
-    env = LeggedVecEnv(task, num_envs=8, device="cpu", seed=3)
-    policy = Policy(lambda obs: torch.sin(3.0 * obs[:, 2:4]), 16, 2, "test", "sine", "0" * 64)
-    actor = Actor(policy, action_noise=0.5, seed=3)
-    out = tmp_path / "ballu_designs.h5"
-    committer = Committer(str(out), dataset_attrs("ballu", task, {}, policy, actor, 3, "gzip", env.backend))
-    assert collect(env, actor, 16, committer, progress=False) == 16
-    traj = load_trajectories(str(out))
+    traj = collect_ballu(task, tmp_path / "ballu_designs.h5", 16)
     assert traj.attrs["format_version"] == 4 and traj.attrs["morphology_names"] == list(morphology.PARAM_NAMES)
     morph = traj.meta["morphology"]
     assert morph.shape == (16, 4) and morph.dtype == np.float32
