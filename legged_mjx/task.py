@@ -175,8 +175,8 @@ class LocomotionTask(abc.ABC):
         return {}
 
     morphology_names: tuple = ()  # robot hook: the params that make the robot's morphology vector (datasets save it)
-    design_models: tuple = ()  # robot hook: compiled models of the robot's designs (the same topology as
-    # mj_model, which stays the template), one per environment by params["design"]; () = mj_model for all
+    design_models: tuple = ()  # robot hook: compiled models of the robot's designs (all of mj_model's
+    # topology), one per environment by params["design"]; () = mj_model for every environment
 
     def reset_physics_of(self, params: dict) -> Physics:
         """Robot hook: the physics a fresh episode starts from, given its params (default: the reset
