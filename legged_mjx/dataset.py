@@ -7,7 +7,8 @@ sent, and what the step returned):
                replay-buffer layout), episode_start, episode_length, episode_return, env_id
                (batch lane), segment (0, then +1 per resume), termination/<reason>, and
                final/state/{qpos,qvel}, final/obs/<group> (E, ...): where the episode's last step
-               went (its next state, before the auto-reset)
+               went (its next state, before the auto-reset), and for tasks with a morphology vector
+               morphology (E, M): the episode's values of the params named by attrs morphology_names
   attrs        provenance (task, configs, model XML, timing, joint names, observation layout,
                policy hash, versions, seed, segments); structured values are JSON strings
 
@@ -28,8 +29,10 @@ from legged_mjx.errors import UserError
 from legged_mjx.files import atomic_path
 
 FORMAT = "legged_mjx.trajectories"
-FORMAT_VERSION = 3  # 2: physics state of any backend (float64), sensordata, ctrl, backend; 3: state/prev_action
-JSON_ATTRS = ("config", "train_config", "obs_layout", "segments", "action_std")
+FORMAT_VERSION = 4  # 2: physics state of any backend (float64), sensordata, ctrl, backend; 3: state/prev_action;
+# 4: meta/morphology (E, M) and attribute morphology_names (tasks with a morphology vector, e.g. BALLU)
+READABLE_VERSIONS = (3, 4)  # a version 3 file is a version 4 file without the morphology keys
+JSON_ATTRS = ("config", "train_config", "obs_layout", "segments", "action_std", "morphology_names")
 COMPRESSION = {  # gzip: readable by any HDF5 tool; lzf: faster, h5py only
     "gzip": {"compression": "gzip", "compression_opts": 1, "shuffle": True},
     "lzf": {"compression": "lzf", "shuffle": True},
@@ -113,8 +116,9 @@ def read_attrs(path: str) -> dict:
         raise UserError(f"{path} is not a readable HDF5 file: {str(error).splitlines()[0]}") from None
     if attrs.get("format") != FORMAT:
         raise UserError(f"{path} is not a trajectory dataset of this project (format attribute missing)")
-    if attrs.get("format_version") != FORMAT_VERSION:
-        raise UserError(f"{path} has dataset format {attrs.get('format_version')}, this code reads {FORMAT_VERSION}")
+    if attrs.get("format_version") not in READABLE_VERSIONS:
+        readable = ", ".join(map(str, READABLE_VERSIONS))
+        raise UserError(f"{path} has dataset format {attrs.get('format_version')}, this code reads {readable}")
     return attrs
 
 

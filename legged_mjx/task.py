@@ -110,9 +110,8 @@ class LocomotionTask(abc.ABC):
         if env.decimation < 1 or env.sim_dt <= 0:
             raise UserError("need decimation >= 1 and sim_dt > 0")
         self.mj_model = load_model(env.xml_path)
-        self.mj_model.opt.timestep = env.sim_dt
         self.base_body = root_body(self.mj_model)
-        apply_model_params(self.mj_model, {"friction": env.friction_scale, "mass": env.mass_scale}, self.base_body)
+        self.adapt_model(self.mj_model)
         self.joints = joint_index(self.mj_model, env.joint_names)
         missing = [n for n in env.joint_names if n not in env.default_joint_pos]
         if missing:
@@ -130,6 +129,13 @@ class LocomotionTask(abc.ABC):
         self.pushes = domain_rand.pushes(cfg.domain_rand)
         self._check_contract()
 
+    def adapt_model(self, model: mujoco.MjModel) -> None:
+        """Edit a compiled model of this task's robot in place to the config: physics timestep,
+        friction and mass scales (done to mj_model at construction; robots call it for their designs)."""
+        env = self.cfg.env
+        model.opt.timestep = env.sim_dt
+        apply_model_params(model, {"friction": env.friction_scale, "mass": env.mass_scale}, self.base_body)
+
     def _check_contract(self) -> None:
         """The robot hooks' outputs have the shapes the backends and the policy rely on."""
         num_actions = getattr(self, "num_actions", None)
@@ -137,7 +143,7 @@ class LocomotionTask(abc.ABC):
             raise TypeError(f"{type(self).__name__} must set num_actions (a positive int), got {num_actions!r}")
         action = jax.ShapeDtypeStruct((num_actions,), jnp.float32)
         targets = jax.eval_shape(self.action_targets, action)
-        params = jax.eval_shape(self.sample_params, jax.random.PRNGKey(0))
+        params = jax.eval_shape(self.sample_params, jax.random.PRNGKey(0), jnp.int32(0))
         ctrl, xfrc = jax.eval_shape(self.control, self.reset_physics, targets, params)
         model = self.mj_model
         if ctrl.shape != (model.nu,):
@@ -162,9 +168,20 @@ class LocomotionTask(abc.ABC):
         qpos[self.joints.qpos_adr] = self.default_joint_pos
         return qpos
 
-    def sample_params(self, key: jax.Array) -> dict:
-        """Robot hook: per-environment physics parameters, sampled at every reset."""
+    def sample_params(self, key: jax.Array, env_id: jax.Array) -> dict:
+        """Robot hook: per-environment physics parameters, sampled at every reset (env_id: the
+        environment's index in the batch). An int32 "design" among them picks the environment's
+        model from `design_models`."""
         return {}
+
+    morphology_names: tuple = ()  # robot hook: the params that make the robot's morphology vector (datasets save it)
+    design_models: tuple = ()  # robot hook: compiled models of the robot's designs (all of mj_model's
+    # topology), one per environment by params["design"]; () = mj_model for every environment
+
+    def reset_physics_of(self, params: dict) -> Physics:
+        """Robot hook: the physics a fresh episode starts from, given its params (default: the reset
+        pose of mj_model)."""
+        return jax.tree.map(jnp.asarray, self.reset_physics)
 
     @abc.abstractmethod
     def action_targets(self, action: jax.Array) -> jax.Array:
@@ -216,10 +233,10 @@ class LocomotionTask(abc.ABC):
         """A fresh episode: the reset pose at rest, a new command and new physics parameters."""
         key, key_command, key_params, key_random, key_start, key_noise = jax.random.split(key, 6)
         params = domain_rand.sample_params(self.cfg.domain_rand, key_random, self.dt)
-        params.update(self.sample_params(key_params))
+        params.update(self.sample_params(key_params, env_id))
         command = sample_command(self.cfg.command, key_command, env_id)
         no_action = jnp.zeros(self.num_actions, jnp.float32)
-        physics = jax.tree.map(jnp.asarray, self.reset_physics)
+        physics = self.reset_physics_of(params)
         qpos, qvel = domain_rand.reset_state(
             self.cfg.domain_rand,
             key_start,

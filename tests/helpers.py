@@ -36,3 +36,24 @@ def index_map(from_names, to_names) -> np.ndarray:
     """Indices `idx` with to_vector = from_vector[idx], matching joints by name."""
     position = {name: i for i, name in enumerate(from_names)}
     return np.asarray([position[name] for name in to_names], dtype=np.int64)
+
+
+def collect_ballu(task, path, num_episodes: int):
+    """Collect `num_episodes` of a BALLU task (8 environments, seed 3) into the dataset at `path`
+    with a noisy sine of the command (a deterministic, non-trivial gait); returns the loaded dataset."""
+    import torch
+
+    from legged_mjx.collection.actor import Actor
+    from legged_mjx.collection.commits import Committer
+    from legged_mjx.collection.loop import collect
+    from legged_mjx.collection.provenance import dataset_attrs
+    from legged_mjx.dataset import load_trajectories
+    from legged_mjx.policies import Policy
+    from legged_mjx.vecenv import LeggedVecEnv
+
+    env = LeggedVecEnv(task, num_envs=8, device="cpu", seed=3)
+    policy = Policy(lambda obs: torch.sin(3.0 * obs[:, 2:4]), 16, 2, "test", "sine", "0" * 64)
+    actor = Actor(policy, action_noise=0.5, seed=3)
+    committer = Committer(str(path), dataset_attrs("ballu", task, {}, policy, actor, 3, "gzip", env.backend))
+    assert collect(env, actor, num_episodes, committer, progress=False) == num_episodes
+    return load_trajectories(str(path))

@@ -18,21 +18,19 @@ import pytest
 import torch
 
 import collect_trajectories
-from env_wrapper import LeggedVecEnv
 from legged_mjx import dataset, preflight
 from legged_mjx.cli.collect_trajectories import COMPRESSIONS
-from legged_mjx.collection.actor import Actor, policy_std
+from legged_mjx.collection.actor import policy_std
 from legged_mjx.collection.claims import Claims
 from legged_mjx.collection.commits import Committer
 from legged_mjx.collection.episode_buffers import EpisodeBuffers
-from legged_mjx.collection.loop import collect, finished_episodes
-from legged_mjx.collection.provenance import dataset_attrs
+from legged_mjx.collection.loop import finished_episodes
 from legged_mjx.collection.replay import replay
 from legged_mjx.dataset import TrajectoryWindows, load_trajectories
 from legged_mjx.errors import UserError
-from legged_mjx.policies import Policy
 from legged_mjx.run_config import run_config
 from legged_mjx.tasks import make_task
+from tests.helpers import collect_ballu
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COMMAND = ["1.0", "0", "0", "0.3", "0"]
@@ -422,13 +420,7 @@ def test_loading_something_else_is_a_user_error(tmp_path):
 def test_ballu_records_per_episode_params_and_replays_bitwise(tmp_path):
     """BALLU: no action latency, a 2-D command, and a GCR drawn per episode that replay must restore."""
     task = make_task("ballu", GCR_range=[0.7, 0.95], episode_length_s=0.2)
-    env = LeggedVecEnv(task, num_envs=8, device="cpu", seed=3)
-    policy = Policy(lambda obs: torch.sin(3.0 * obs[:, 2:4]), 16, 2, "test", "sine", "0" * 64)
-    actor = Actor(policy, action_noise=0.5, seed=3)
-    out = tmp_path / "ballu.h5"
-    committer = Committer(str(out), dataset_attrs("ballu", task, {}, policy, actor, 3, "gzip", env.backend))
-    assert collect(env, actor, 12, committer, progress=False) == 12
-    traj = load_trajectories(str(out))
+    traj = collect_ballu(task, tmp_path / "ballu.h5", 12)
     assert traj.data["command"].shape[1] == 2 and traj.data["state/prev_action"].shape[1] == 2
     gcr = traj.data["state/params/gcr"]
     per_episode = [np.unique(gcr[s:e]) for s, e in zip(traj.meta["episode_start"], traj.meta["episode_ends"])]

@@ -55,8 +55,8 @@ class EvaluationHooks:
 
     fall_height: float  # m: base below this height is a fall
 
-    def sample_params(self, key) -> dict:
-        return {**super().sample_params(key), **{name: jnp.ones((), jnp.float32) for name in SCALES}}
+    def sample_params(self, key, env_id) -> dict:
+        return {**super().sample_params(key, env_id), **{name: jnp.ones((), jnp.float32) for name in SCALES}}
 
     def failures(self, s) -> dict:
         return {**super().failures(s), "base_height": s.base_pos_world[2] < self.fall_height}
@@ -84,7 +84,7 @@ def applicable_keys(task) -> tuple:
     backend applies them); gain where the control law reads params["gain"], i.e. where the
     controls at the reset state, for the targets of action 0.5, differ between gain 1 and 0.5."""
     physics = jax.tree.map(jnp.asarray, task.reset_physics)
-    params = task.sample_params(jax.random.PRNGKey(0))
+    params = task.sample_params(jax.random.PRNGKey(0), jnp.int32(0))
     targets = task.action_targets(jnp.full(task.num_actions, 0.5, jnp.float32))
     ctrl = [np.asarray(task.control(physics, targets, {**params, "gain": jnp.float32(g)})[0]) for g in (1.0, 0.5)]
     return tuple(key for key in KEYS if key != "gain" or not np.allclose(*ctrl))

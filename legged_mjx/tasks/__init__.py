@@ -11,6 +11,9 @@ TASKS = {
     "go2": (JointPositionTask, go2_config, go2_train_config),
     "ballu": (BalluTask, ballu_config, ballu_train_config),
     "ballu-imu": (BalluImuTask, lambda: ballu_config(imu=True), ballu_train_config),
+    # many morphologies in one batch; the morphology vector observed by the critic / the policy too
+    "ballu-morph": (BalluTask, lambda: ballu_config(morphology_obs="critic"), ballu_train_config),
+    "ballu-morph-policy": (BalluTask, lambda: ballu_config(morphology_obs="policy"), ballu_train_config),
 }
 
 
