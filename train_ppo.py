@@ -7,20 +7,18 @@
     torchrun --nproc_per_node 2 train_ppo.py --distributed --num_envs 4096  # 4096 envs on each of 2 GPUs
 
 Writes logs/<exp_name>/<date_time>/: model_<it>.pt, cfgs.pkl + cfgs.yaml, TensorBoard events and,
-at the end, exported/policy.pt (TorchScript) and exported/policy.onnx. Ctrl-C saves a checkpoint.
+at the end, exported/policy.pt (TorchScript) and exported/policy.onnx with mjlab's metadata, and
+params/deploy.yaml (unitree_rl_lab's schema; docs/export.md). Ctrl-C saves a checkpoint.
 --video films the policy every --video_interval iterations into <run>/videos/train_<it>.mp4 and
 TensorBoard (legged_mjx/training_video.py); it needs OpenGL offscreen (MUJOCO_GL=egl or osmesa).
 Any config field can be set with --set section.field=value (sections env, obs, reward, command,
 train; e.g. --set env.action_scale=0.25 --set train.algorithm.learning_rate=5e-4).
 """
 
-import logging
 import os
 import random
-import shutil
 import signal
 import sys
-import warnings
 
 if __name__ == "__main__" and "--video" in sys.argv:  # only then: a machine without EGL still trains
     os.environ.setdefault("MUJOCO_GL", "egl")  # headless rendering; must precede mujoco's import
@@ -28,7 +26,6 @@ if __name__ == "__main__" and "--video" in sys.argv:  # only then: a machine wit
 import legged_mjx  # noqa: F401  (before jax and torch)
 
 import numpy as np
-import onnx
 import torch
 import yaml
 
@@ -39,6 +36,8 @@ from legged_mjx.cli import ArgumentParser, at_least, existing_file
 from legged_mjx.config import apply_overrides, load_sections, parse_value, save_run_configs, to_dict
 from legged_mjx.devices import jax_device_for
 from legged_mjx.errors import UserError, exit_on_user_error
+from legged_mjx.export import export_deploy_files
+from legged_mjx.export.policy_files import export_policy
 from legged_mjx.model import load_model
 from legged_mjx.rendering import check_rendering
 from legged_mjx.tasks import randomization_overrides, task_config, train_config
@@ -148,31 +147,6 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def export_policy(runner: Runner, log_dir: str) -> str:
-    """TorchScript and self-contained ONNX policies (normaliser inside) into <run>/exported,
-    written to a staging folder, then renamed into place."""
-    final, staging = os.path.join(log_dir, "exported"), os.path.join(log_dir, ".exported-tmp")
-    shutil.rmtree(staging, ignore_errors=True)
-    runner.export_policy_to_jit(staging, "policy.pt")
-    # torch.onnx's exporter warns about optional torchvision ops and its own deprecations: not ours to act on
-    registration = logging.getLogger("torch.onnx._internal.exporter._registration")
-    level = registration.level
-    registration.setLevel(logging.ERROR)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)
-            runner.export_policy_to_onnx(staging, "policy.onnx")
-    finally:
-        registration.setLevel(level)
-    onnx_path = os.path.join(staging, "policy.onnx")
-    onnx.save_model(onnx.load(onnx_path), onnx_path, save_as_external_data=False)  # weights inline
-    os.makedirs(final, exist_ok=True)
-    for name in ("policy.pt", "policy.onnx"):
-        os.replace(os.path.join(staging, name), os.path.join(final, name))
-    shutil.rmtree(staging, ignore_errors=True)
-    return final
-
-
 @exit_on_user_error
 def main(argv=None) -> None:
     args = parse_args(argv)
@@ -218,6 +192,8 @@ def main(argv=None) -> None:
         distributed.finish(launch)
     if log_dir:
         print(f"[train_ppo] exported policy to {export_policy(runner, log_dir)}")
+        for note in export_deploy_files(log_dir, env.task, os.path.basename(log_dir)):
+            print(f"[train_ppo] {note}")
 
 
 if __name__ == "__main__":

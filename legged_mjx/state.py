@@ -64,6 +64,7 @@ class Snapshot:
     params: dict  # per-environment physics parameters (e.g. GCR), name -> array
     extras: dict  # robot-specific readings (IMUs, applied forces), name -> array
     foot_timers: dict | None = None  # per-foot air/contact timers after this step (foot_timers.py)
+    terminated: jax.Array | None = None  # () bool: this step ends the episode in a failure (set before rewards)
 
 
 @pytree_dataclass

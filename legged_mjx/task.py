@@ -265,13 +265,14 @@ class LocomotionTask(abc.ABC):
         snap = self.snapshot(
             physics, command=state.command, params=state.params, action=action, prev_action=state.prev_action
         )
-        snap = snap.replace(foot_timers=update_timers(state.foot_timers, snap.foot_contact, self.dt))
         physics_ok = jnp.isfinite(physics.qpos).all() & jnp.isfinite(physics.qvel).all()
+        failures = {**self.failures(snap), "non_finite": ~physics_ok}
+        terminated = jnp.any(jnp.stack(list(failures.values())))
+        timers = update_timers(state.foot_timers, snap.foot_contact, self.dt)
+        snap = snap.replace(foot_timers=timers, terminated=terminated)
         reward, terms = compute_rewards(self.cfg.reward, snap, self.dt)
         reward = jnp.where(physics_ok, reward, 0.0)
         terms = {name: jnp.where(physics_ok, value, 0.0) for name, value in terms.items()}
-        failures = {**self.failures(snap), "non_finite": ~physics_ok}
-        terminated = jnp.any(jnp.stack(list(failures.values())))
         episode_step = state.episode_step + 1
         truncated = (episode_step >= self.max_episode_length) & ~terminated
         episode_sums = {name: state.episode_sums[name] + value for name, value in terms.items()}

@@ -106,6 +106,11 @@ def air_time_variance(s: Snapshot, cfg) -> jnp.ndarray:
     return jnp.var(air, ddof=1) + jnp.var(stance, ddof=1)
 
 
+def is_terminated(s: Snapshot, cfg) -> jnp.ndarray:
+    """1 where this step ends the episode in a failure (a time-out is none), else 0 (Isaac Lab's)."""
+    return s.terminated.astype(jnp.float32)
+
+
 def feet_slide(s: Snapshot, cfg) -> jnp.ndarray:
     """sum over feet in contact of |v_foot,xy| (m/s, world frame): sliding feet."""
     speed = jnp.linalg.norm(s.extras["foot_vel_world"][:, :2], axis=1)

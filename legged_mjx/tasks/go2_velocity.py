@@ -81,6 +81,10 @@ GO2_VELOCITY_REWARDS = {
     "feet_air_time": 0.1,  # threshold 0.5 s
     "air_time_variance": -1.0,
     "feet_slide": -0.1,
+    # not unitree_rl_lab's: Isaac Lab's H1/G1 termination_penalty. Without it the penalties outweigh
+    # the tracking reward while actions are still random, and the policy learns to end episodes
+    # (README "go2-velocity": the first run's episodes fell to 16 steps by iteration 30)
+    "is_terminated": -200.0,
 }
 
 
