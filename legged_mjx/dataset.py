@@ -28,7 +28,9 @@ from legged_mjx.errors import UserError
 from legged_mjx.files import atomic_path
 
 FORMAT = "legged_mjx.trajectories"
-FORMAT_VERSION = 3  # 2: physics state of any backend (float64), sensordata, ctrl, backend; 3: state/prev_action
+# 2: physics state of any backend (float64), sensordata, ctrl, backend; 3: state/prev_action;
+# 4: state/foot_timers/* (air and contact timers of each foot)
+FORMAT_VERSION = 4
 JSON_ATTRS = ("config", "train_config", "obs_layout", "segments", "action_std")
 COMPRESSION = {  # gzip: readable by any HDF5 tool; lzf: faster, h5py only
     "gzip": {"compression": "gzip", "compression_opts": 1, "shuffle": True},

@@ -29,6 +29,7 @@ from legged_mjx.collection.provenance import dataset_attrs
 from legged_mjx.collection.replay import replay
 from legged_mjx.dataset import TrajectoryWindows, load_trajectories
 from legged_mjx.errors import UserError
+from legged_mjx.foot_timers import TIMERS
 from legged_mjx.policies import Policy
 from legged_mjx.tasks import make_task
 
@@ -75,6 +76,8 @@ def test_schema_shapes_dtypes_index_and_attributes(stochastic):
         "state/ctrl": (12, np.float64),
         "state/prev_action": (12, np.float32),
         "state/key": (2, np.uint32),
+        **{f"state/foot_timers/{name}": (4, np.float32) for name in TIMERS},
+        "state/foot_timers/first_contact": (4, np.bool_),
     }
     for term in attrs["config"]["reward"]["weights"]:
         expected[f"reward_terms/{term}"] = (None, np.float32)

@@ -47,11 +47,6 @@ OBSERVATIONS = {
 }
 
 
-def has_metadata(path: str) -> bool:
-    """Whether an ONNX file carries mjlab's metadata keys."""
-    return path.endswith(".onnx") and all(key in read_metadata(path) for key in REQUIRED)
-
-
 def _csv(metadata: dict, key: str, source: str) -> list:
     return [item.strip() for item in metadata[key].split(",") if item.strip()]
 
