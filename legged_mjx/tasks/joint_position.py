@@ -45,7 +45,8 @@ def soft_limits(low: np.ndarray, high: np.ndarray, factor: float) -> np.ndarray:
     """(J, 2) [low, high] shrunk by `factor` about their middle (Isaac Lab's soft joint limits);
     an unlimited joint (infinite range) keeps its infinite range."""
     finite = np.isfinite(low) & np.isfinite(high)
-    middle = np.where(finite, (low + high) / 2, 0.0)
+    low, high = np.where(finite, low, 0.0), np.where(finite, high, 0.0)
+    middle = (low + high) / 2
     half = np.where(finite, (high - low) / 2 * factor, np.inf)
     return np.stack([middle - half, middle + half], axis=1).astype(np.float32)
 
