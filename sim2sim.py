@@ -94,7 +94,9 @@ def load_source(args, device: str):
             raise UserError("give --checkpoint alone, or --policy with --config")
         return from_checkpoint(args.checkpoint, device)
     if not args.policy or not (args.config or args.policy.endswith(".onnx")):
-        raise UserError("give --policy with --config (its conventions), an ONNX --policy with metadata, or --checkpoint")
+        raise UserError(
+            "give --policy with --config (its conventions), an ONNX --policy with metadata, or --checkpoint"
+        )
     return from_policy_file(args.policy, args.config, device, args.sim_dt)
 
 

@@ -22,7 +22,9 @@ from legged_mjx.errors import exit_on_user_error  # noqa: E402
 def main(argv=None) -> None:
     parser = ArgumentParser(description=__doc__)
     parser.add_argument("checkpoint", help="a run's model_<it>.pt (its cfgs.pkl beside it)")
-    parser.add_argument("--out", default=None, help="folder for exported/ and params/ (default <run>/export_model_<it>)")
+    parser.add_argument(
+        "--out", default=None, help="folder for exported/ and params/ (default <run>/export_model_<it>)"
+    )
     args = parser.parse_args(argv)
     existing_file(args.checkpoint, "checkpoint")
 

@@ -1,4 +1,4 @@
-"""Test helpers: stepping one environment, and MuJoCo's forward pass on the host."""
+"""Test helpers: stepping one environment, MuJoCo's forward pass on the host, a short training run."""
 
 import jax
 import jax.numpy as jnp
@@ -6,6 +6,9 @@ import mujoco
 import numpy as np
 
 from legged_mjx.batch import BatchedEnv
+from legged_mjx.config import save_run_configs, to_dict
+from legged_mjx.tasks import train_config
+from legged_mjx.training import Runner
 
 
 class SingleEnvStep:
@@ -36,3 +39,18 @@ def index_map(from_names, to_names) -> np.ndarray:
     """Indices `idx` with to_vector = from_vector[idx], matching joints by name."""
     position = {name: i for i, name in enumerate(from_names)}
     return np.asarray([position[name] for name in to_names], dtype=np.int64)
+
+
+def short_run(env, task_name: str, folder, iterations: int, num_steps_per_env: int, cfg=None):
+    """A run folder as train_ppo.py leaves it after `iterations` rsl_rl iterations of `env` (an
+    observation normaliser that is not the identity): model_<iterations>.pt and cfgs.pkl (with
+    `cfg`, default the env's task config). Returns the runner."""
+    env.reset()
+    train = train_config(task_name)
+    train["num_steps_per_env"] = num_steps_per_env
+    train["actor"]["obs_normalization"] = True
+    runner = Runner(env, train, log_dir=None, device="cpu")
+    runner.learn(iterations)
+    runner.save(str(folder / f"model_{iterations}.pt"))
+    save_run_configs(str(folder), {"task": task_name, **to_dict(cfg or env.task.cfg), "train": train})
+    return runner

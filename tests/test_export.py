@@ -14,7 +14,6 @@ from onnx import TensorProto, helper, numpy_helper
 
 import sim2sim
 from env_wrapper import make_env
-from legged_mjx.config import save_run_configs, to_dict
 from legged_mjx.errors import UserError
 from legged_mjx.export import deploy_yaml_text, export_deploy_files
 from legged_mjx.export.checkpoint import export_checkpoint
@@ -26,9 +25,9 @@ from legged_mjx.policies import load_policy
 from legged_mjx.sim2sim.evaluate import EvalSettings, build_task
 from legged_mjx.sim2sim.onnx_metadata import from_onnx_metadata
 from legged_mjx.sim2sim.sources import from_policy_file, read_conventions
-from legged_mjx.tasks import make_task, train_config
-from legged_mjx.training import Runner
+from legged_mjx.tasks import make_task
 from shared_fixtures import fixture_dir
+from tests.helpers import short_run
 
 UNITREE_RL_LAB_GO2 = os.path.join(fixture_dir("isaac_go2_history5"), "deploy.yaml")  # written by unitree_rl_lab
 UNITREE_MJLAB_GO2 = os.path.join(fixture_dir("unitree_mjlab_go2_deploy"), "deploy.yaml")
@@ -56,8 +55,10 @@ def same_shape(ours, theirs) -> bool:
     if "null" in (ours, theirs):
         return True
     if isinstance(theirs, list):
-        return isinstance(ours, list) and len(ours) == len(theirs) and all(
-            a[0] == b[0] and same_shape(a[1], b[1]) for a, b in zip(ours, theirs)
+        return (
+            isinstance(ours, list)
+            and len(ours) == len(theirs)
+            and all(a[0] == b[0] and same_shape(a[1], b[1]) for a, b in zip(ours, theirs))
         )
     if isinstance(theirs, tuple):
         return isinstance(ours, tuple) and ours[:2] == theirs[:2] and same_shape(ours[2], theirs[2])
@@ -248,13 +249,7 @@ def velocity_run(tmp_path_factory):
     normaliser that is not the identity), its checkpoint, cfgs.pkl, exported/ and params/."""
     folder = tmp_path_factory.mktemp("go2-velocity-run")
     env = make_env("go2-velocity", num_envs=8, device="cpu", seed=0)
-    train = train_config("go2-velocity")
-    train["num_steps_per_env"] = 8
-    train["actor"]["obs_normalization"] = True
-    runner = Runner(env, train, log_dir=None, device="cpu")
-    runner.learn(2)
-    runner.save(str(folder / "model_2.pt"))
-    save_run_configs(str(folder), {"task": "go2-velocity", **to_dict(env.task.cfg), "train": train})
+    runner = short_run(env, "go2-velocity", folder, 2, 8)
     export_policy(runner, str(folder))
     notes = export_deploy_files(str(folder), env.task, "go2-velocity-test")
     return folder, env, notes
@@ -276,7 +271,10 @@ def test_the_end_of_training_export_writes_deploy_yaml_and_metadata(velocity_run
     assert metadata["joint_stiffness"] == ",".join(["25.000"] * 12)
     assert metadata["default_joint_pos"].startswith("0.100,-0.100,0.100,-0.100,0.800")
     assert metadata["command_names"] == "base_velocity" and metadata["action_scale"] == "0.25"
-    assert metadata["observation_names"] == "base_ang_vel,projected_gravity,velocity_commands,joint_pos_rel,joint_vel_rel,last_action"
+    assert (
+        metadata["observation_names"]
+        == "base_ang_vel,projected_gravity,velocity_commands,joint_pos_rel,joint_vel_rel,last_action"
+    )
 
 
 def test_metadata_that_disagrees_with_its_deploy_yaml_is_refused(velocity_run, tmp_path):
@@ -301,13 +299,13 @@ def test_any_checkpoint_exports_the_same_files(velocity_run, tmp_path):
     assert torch.allclose(actions, expected, atol=1e-5)
 
 
-def rows(report_dir) -> list:
+def report_of(report_dir) -> dict:
     with open(os.path.join(report_dir, "report.json")) as handle:
-        report = json.load(handle)
-    return report
+        return json.load(handle)
 
 
-ROUND_TRIP = ["--num_envs", "6", "--duration", "1.0", "--settle", "0.2", "--seed", "3", "--sweep", "forward=0.5", "turning=0.5"]  # fmt: skip
+ROUND_TRIP = ["--num_envs", "6", "--duration", "1.0", "--settle", "0.2", "--seed", "3"]
+ROUND_TRIP += ["--sweep", "forward=0.5", "turning=0.5"]
 
 
 def test_round_trip_onnx_and_deploy_yaml_give_the_checkpoints_results(velocity_run, tmp_path):
@@ -315,16 +313,18 @@ def test_round_trip_onnx_and_deploy_yaml_give_the_checkpoints_results(velocity_r
     (onnxruntime vs torch), whose float32 results differ in the last bits, so every reported figure
     agrees to 1e-5 and the verdict and fall rates are identical."""
     folder, _, _ = velocity_run
+    onnx_policy, deploy = str(folder / "exported" / "policy.onnx"), str(folder / "params" / "deploy.yaml")
     runs = {
         "checkpoint": ["--checkpoint", str(folder / "model_2.pt")],
-        "deploy": ["--policy", str(folder / "exported" / "policy.onnx"), "--config", str(folder / "params" / "deploy.yaml")],
-        "metadata": ["--policy", str(folder / "exported" / "policy.onnx")],
-    }  # fmt: skip
+        "deploy": ["--policy", onnx_policy, "--config", deploy],
+        "metadata": ["--policy", onnx_policy],
+    }
     reports = {}
     for name, args in runs.items():
         sim2sim.main([*args, *ROUND_TRIP, "--out", str(tmp_path / name)])
-        reports[name] = rows(tmp_path / name)
-    assert reports["deploy"]["source"]["kind"] == "deploy_yaml" and reports["metadata"]["source"]["kind"] == "onnx_deploy_yaml"
+        reports[name] = report_of(tmp_path / name)
+    assert reports["deploy"]["source"]["kind"] == "deploy_yaml"
+    assert reports["metadata"]["source"]["kind"] == "onnx_deploy_yaml"
     reference = reports["checkpoint"]
     for name in ("deploy", "metadata"):
         report = reports[name]

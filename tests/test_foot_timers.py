@@ -17,8 +17,9 @@ def test_a_swing_and_a_stance_are_timed_and_touchdown_flagged():
         timers = update_timers(timers, jnp.asarray(contact, bool), dt)
         flags.append(np.asarray(timers["first_contact"]).tolist())
     assert flags == [[False, False]] * 5 + [[True, False]]
-    assert np.asarray(timers["last_air_time"]) == pytest.approx([4 * dt, 0.0])  # 3 steps in the air + the touchdown step
+    assert np.asarray(timers["last_air_time"]) == pytest.approx(
+        [4 * dt, 0.0]
+    )  # 3 steps in the air + the touchdown step
     assert np.asarray(timers["last_contact_time"]) == pytest.approx([3 * dt, 0.0])  # 2 steps + the lift-off step
     assert np.asarray(timers["contact_time"]) == pytest.approx([dt, 6 * dt])
     assert np.asarray(timers["air_time"]) == pytest.approx([0.0, 0.0])
-

@@ -59,7 +59,9 @@ def _observation(term: dict) -> tuple[str, dict]:
 
 def _commands(command_cfg) -> dict:
     """base_velocity's ranges (heading null), then any other command slot as a term of its own."""
-    ranges = {name: [float(v) for v in command_cfg.ranges[name]] for name in VELOCITY_SLOTS if name in command_cfg.names}
+    ranges = {
+        name: [float(v) for v in command_cfg.ranges[name]] for name in VELOCITY_SLOTS if name in command_cfg.names
+    }
     commands = {VELOCITY_COMMAND: {"ranges": {**ranges, "heading": None}}}
     for name in command_cfg.names:
         if name not in VELOCITY_SLOTS:

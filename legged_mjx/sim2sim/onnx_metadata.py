@@ -123,7 +123,7 @@ def _from_mjlab_keys(metadata: dict, source: str, sim_dt: float | None) -> Conve
         source=source,
         notes=["actuator: metadata gains run as PD clipped to the MJCF motor limits (law pd)"],
         assumptions=[
-            f"physics {MJLAB_SIM_DT:g} s x {MJLAB_DECIMATION} (mjlab's velocity task): the metadata has no policy period",
+            f"physics {MJLAB_SIM_DT:g} s x {MJLAB_DECIMATION} (mjlab's velocity task): the metadata has no step",
             "action offset = default_joint_pos, no action clip, no latency (mjlab's JointPositionAction)",
             "observation scales 1, no clip, no history (mjlab's velocity task): the metadata names terms only",
             f"command ranges {MJLAB_COMMAND_RANGES} (mjlab's velocity task): the metadata has none",
@@ -141,9 +141,13 @@ def _from_deploy_yaml(metadata: dict, source: str, sim_dt: float | None) -> Conv
         raise UserError(f"{source}: metadata {DEPLOY_YAML_KEY} is not a YAML mapping")
     conv = from_deploy_yaml(data, f"{source} ({DEPLOY_YAML_KEY})", sim_dt)
     names, kp, kd, default = _gains(metadata, source)
+    pairs = {
+        "joint_stiffness": (kp, conv.kp),
+        "joint_damping": (kd, conv.kd),
+        "default_joint_pos": (default, conv.default_joint_pos),
+        "action_scale": (_action_scale(metadata, len(names), source), conv.action_scale),
+    }
     stated = {"joint_names": names == conv.joint_names}
-    pairs = {"joint_stiffness": (kp, conv.kp), "joint_damping": (kd, conv.kd), "default_joint_pos": (default, conv.default_joint_pos),
-             "action_scale": (_action_scale(metadata, len(names), source), conv.action_scale)}  # fmt: skip
     stated.update({key: np.allclose(a, b, rtol=0, atol=CSV_TOLERANCE) for key, (a, b) in pairs.items()})
     disagree = [key for key, same in stated.items() if not same]
     if disagree:
@@ -157,8 +161,9 @@ def from_onnx_metadata(path: str, sim_dt: float | None = None) -> tuple[str, Con
     metadata = read_metadata(path)
     missing = [key for key in REQUIRED if key not in metadata]
     if missing:
+        missing = ", ".join(missing)
         raise UserError(
-            f"{path}: no mjlab metadata in the ONNX file (missing {', '.join(missing)}): give its conventions with --config"
+            f"{path}: no mjlab metadata in the ONNX file (missing {missing}): give its conventions with --config"
         )
     if DEPLOY_YAML_KEY in metadata:
         return "onnx_deploy_yaml", _from_deploy_yaml(metadata, path, sim_dt)

@@ -50,18 +50,10 @@ def policy_terms() -> list:
 
 
 def critic_terms() -> list:
-    """unitree_rl_lab's CriticCfg: the policy's terms plus the base's linear velocity and the joint
-    torques (60 values)."""
-    return [
-        ObsTerm("base_lin_vel", 1.0, OBS_CLIP),
-        ObsTerm("base_ang_vel", 0.2, OBS_CLIP),
-        ObsTerm("projected_gravity", 1.0, OBS_CLIP),
-        ObsTerm("velocity_commands", 1.0, OBS_CLIP),
-        ObsTerm("joint_pos_rel", 1.0, OBS_CLIP),
-        ObsTerm("joint_vel_rel", 0.05, OBS_CLIP),
-        ObsTerm("joint_effort", 0.01, OBS_CLIP),
-        ObsTerm("last_action", 1.0, OBS_CLIP),
-    ]
+    """unitree_rl_lab's CriticCfg: the policy's terms plus the base's linear velocity (first) and
+    the joint torques (before the last action), 60 values."""
+    *state, last_action = policy_terms()
+    return [ObsTerm("base_lin_vel", 1.0, OBS_CLIP), *state, ObsTerm("joint_effort", 0.01, OBS_CLIP), last_action]
 
 
 # unitree_rl_lab RewardsCfg weights (undesired_contacts is left out: only the feet collide here)

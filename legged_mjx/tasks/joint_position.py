@@ -73,7 +73,9 @@ class JointPositionTask(LocomotionTask):
         )
         self.num_actions = len(env.joint_names)
         self.foot_velocity_adr = sensor_adr(self.mj_model, env.foot_velocity_sensors)
-        self.soft_joint_pos_limits = soft_limits(self.joints.range_low, self.joints.range_high, env.soft_joint_pos_limit_factor)
+        self.soft_joint_pos_limits = soft_limits(
+            self.joints.range_low, self.joints.range_high, env.soft_joint_pos_limit_factor
+        )
 
     def action_targets(self, action):
         return self.actuators.targets(action)
