@@ -9,7 +9,7 @@ The task and its configuration come from the cfgs.pkl beside the checkpoint (for
 policy in <run>/exported/, the run's); without one, --task names a task with its default config.
 Only complete episodes are written; the file is replaced atomically at every commit, so a crash
 leaves the previous file or a newer one. With --resume, --num_episodes is the total wanted in the
-file. Schema and decisions: legged_mjx/dataset.py, legged_mjx/collection/ and the README.
+file. Schema and decisions: legged_mjx/dataset.py, legged_mjx/collection/ and docs/collecting.md.
 """
 
 import os

@@ -102,6 +102,9 @@ def load_source(args, device: str):
 
 @exit_on_user_error
 def main(argv=None) -> int:
+    """Evaluate, write the report into --out and return the exit status: 0 verdict pass, 1 fail
+    (bad input: `error: ...` and exit 2, through exit_on_user_error). argv: the arguments without
+    the program name (default sys.argv[1:])."""
     args = parse_args(argv)
     out_dir = args.out or os.path.join("reports", datetime.now().strftime("sim2sim-%Y-%m-%d_%H-%M-%S"))
     settings = EvalSettings(

@@ -10,10 +10,13 @@ from legged_mjx.errors import UserError
 
 @dataclass
 class CommandCfg:
-    """names: command slots in order; ranges: name -> [low, high]; resample_s: period (s).
+    """Section `command` of a TaskCfg. names: command slots in order (C of them; velocity slots
+    lin_vel_x, lin_vel_y in m/s and ang_vel_z in rad/s, body frame; Go2 adds height in m and jump);
+    ranges: name -> [low, high], sampled uniformly at every reset and every resample_s (s).
 
     table: optional list of full command rows; environment i then follows row i % len(table) for
     its whole life (never resampled), which is how sweeps and fixed-command collection work.
+    A slot without a range, or a table row without C values, is a UserError (check_commands).
     """
 
     names: list = field(default_factory=list)

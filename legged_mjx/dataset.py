@@ -128,7 +128,11 @@ def _dataset_names(group: h5py.Group) -> list:
 
 @dataclass
 class Trajectories:
-    """A loaded dataset. data: {key: (T, ...)}; meta: {key: (E,)}; attrs: provenance."""
+    """A loaded dataset (load_trajectories), numpy arrays: data {key: (T, ...)} per transition,
+    keys as in the file without the `data/` prefix ("obs/policy", "action", "state/qpos", ...);
+    meta {key: (E,)} per episode (episode_start, episode_ends, episode_length, episode_return,
+    env_id, segment, termination/<reason>, final/...); attrs: the decoded provenance attributes.
+    Units and dtypes: the schema table in docs/collecting.md."""
 
     data: dict
     meta: dict
@@ -139,13 +143,18 @@ class Trajectories:
         return len(self.meta["episode_ends"])
 
     def episode(self, index: int) -> dict:
-        """{key: (L, ...)} of one episode."""
+        """{key: (L, ...)} of episode `index` (0 <= index < num_episodes; L its length): views
+        of `data` rows episode_start[index]:episode_ends[index]."""
         start, end = int(self.meta["episode_start"][index]), int(self.meta["episode_ends"][index])
         return {key: value[start:end] for key, value in self.data.items()}
 
 
 def load_trajectories(path: str, keys=None) -> Trajectories:
-    """Load a dataset into numpy arrays (of /data only the arrays named in `keys`, if given)."""
+    """Load a dataset written by collect_trajectories.py into numpy arrays (of /data only the arrays
+    named in `keys`, e.g. ["obs/policy", "action"], if given; /meta and the attributes always).
+
+    Raises UserError when the file is missing, not HDF5, not a dataset of this project or of
+    another format_version (FORMAT_VERSION), or lacks a requested key."""
     attrs = read_attrs(path)
     with h5py.File(path, "r") as h5:
         names = _dataset_names(h5["data"])
@@ -162,6 +171,10 @@ class TrajectoryWindows(torch.utils.data.Dataset):
 
     Item i is {key: tensor (horizon, ...)} for the window starting at transition `starts[i]`;
     windows start every `stride` steps of an episode, and episodes shorter than `horizon` give none.
+    `source` is a Trajectories or a dataset path (loaded with `keys`); `keys` default to every data
+    array. uint32 arrays (PRNG keys) come as int64. A torch.utils.data.Dataset: batch it with a
+    DataLoader into {key: (B, horizon, ...)}. Raises UserError for horizon or stride < 1 and what
+    load_trajectories raises.
     """
 
     def __init__(self, source, horizon: int, keys=None, stride: int = 1):

@@ -34,7 +34,17 @@ from rewards import RewardCfg, check_weights, compute_rewards
 
 @dataclass
 class EnvCfg:
-    """Simulation, action and episode settings shared by all robots (SI units, radians)."""
+    """Simulation, action and episode settings shared by all robots (SI units, radians); section
+    `env` of a TaskCfg. Robots extend it (JointPositionEnvCfg, tasks/ballu.py's BalluEnvCfg).
+
+    xml_path is the MJCF scene with its floor (from the working directory; the robots' defaults are
+    absolute paths under assets/): a missing file, a root without a free joint as the first joint or
+    a scene without a floor plane is a UserError. A control step lasts sim_dt x decimation s; an
+    episode max_episode_length = ceil(episode_length_s / that) steps. Also checked when the task is
+    built (UserError): decimation >= 1, sim_dt > 0, a default_joint_pos
+    entry for every joint of joint_names, one value per foot contact sensor; range limits of
+    `--set` values are in legged_mjx.config.LIMITS.
+    """
 
     xml_path: str = ""
     sim_dt: float = 0.005  # physics timestep (s)
@@ -52,7 +62,12 @@ class EnvCfg:
 
 @dataclass
 class TaskCfg:
-    """The configuration sections saved with every run (plus the train config)."""
+    """The configuration sections saved with every run (plus the train config): env (EnvCfg or a
+    robot's subclass), obs (ObsCfg), reward (RewardCfg), command (CommandCfg), domain_rand
+    (DomainRandCfg, off by default). legged_mjx.tasks.task_config(name) gives a task's default;
+    config.apply_overrides sets fields by `section.field`; cfgs.pkl stores it as plain dicts
+    (config.to_dict) that config.load_sections reads back.
+    """
 
     env: EnvCfg
     obs: ObsCfg
@@ -71,11 +86,19 @@ def initial_physics(model: mujoco.MjModel, qpos: np.ndarray) -> Physics:
 
 
 class LocomotionTask(abc.ABC):
-    """Shared reset/step machinery; subclasses supply the robot hooks.
+    """Shared reset/step machinery for ONE environment, pure JAX; subclasses supply the robot hooks.
+
+    Built from a TaskCfg (`LocomotionTask(cfg)`; legged_mjx.tasks.make_task builds a registered
+    task by name). Attributes after construction: cfg, mj_model (mujoco.MjModel of env.xml_path,
+    timestep sim_dt), num_actions (A), dt (control period, s), max_episode_length (control steps),
+    joints (indices of env.joint_names), default_joint_pos ((J,) rad). Batch it with
+    legged_mjx.batch.BatchedEnv, or through torch with legged_mjx.vecenv.LeggedVecEnv.
 
     The contract, checked at construction (`_check_contract`): a subclass sets `num_actions` (a
     class attribute or in `setup`) and implements `action_targets` and `control`, whose outputs
-    must have the shapes their docstrings state."""
+    must have the shapes their docstrings state; a broken hook raises TypeError naming it. Bad
+    config values raise UserError (unknown observation terms, reward terms or command ranges, a
+    missing joint, sensor or default pose entry)."""
 
     num_actions: int  # policy action dimension
 

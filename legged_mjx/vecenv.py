@@ -31,7 +31,20 @@ def to_torch(array: jax.Array) -> torch.Tensor:
 
 class LeggedVecEnv(VecEnv):
     """rsl_rl VecEnv over a LocomotionTask batched on the JAX device matching `device`, its physics
-    stepped by `backend` ("auto": native MuJoCo on a CPU, MJX on CUDA; see legged_mjx/backends)."""
+    stepped by `backend` ("auto": native MuJoCo on a CPU, MJX on CUDA; see legged_mjx/backends).
+
+    Args: task (a LocomotionTask, e.g. from legged_mjx.tasks.make_task), num_envs (>= 1), device
+    ("cpu" or "cuda:N": torch tensors and the JAX batch live there), seed (the environments' PRNG
+    keys), backend ("auto", "mujoco", "mjx" or "warp"), threads (native backend only; default all
+    cores). rsl_rl's VecEnv interface (rsl_rl.env.VecEnv, rsl-rl-lib 5.x): N = num_envs, A =
+    num_actions, D_g = the size of observation group g; all tensors float32 on `device` unless
+    stated. Attributes: num_envs, num_actions, max_episode_length (control steps), device, cfg (the
+    task config as plain dicts), mj_model (the task's mujoco.MjModel), task, backend (the resolved
+    name), state and stats (the JAX batch state and episode statistics).
+
+    Raises UserError for num_envs < 1, an unknown backend or one that cannot run on `device`, an
+    unsupported device, or a CUDA device where torch or JAX sees none.
+    """
 
     def __init__(
         self, task, num_envs: int, device: str = "cpu", seed: int = 0, backend: str = "auto", threads: int | None = None
@@ -57,9 +70,13 @@ class LeggedVecEnv(VecEnv):
         return self.get_observations(), {}
 
     def close(self) -> None:
+        """Drop the batch state (the object cannot step afterwards)."""
         self.state = self.stats = None
 
     def get_observations(self) -> TensorDict:
+        """TensorDict of batch size (N,): one (N, D_g) tensor per observation group of the task
+        ("policy", "critic"), zero-copy views of the JAX state. Raises UserError if an earlier step
+        received non-finite actions (see step)."""
         self._raise_on_bad_actions()
         obs = {group: to_torch(value) for group, value in self.state.obs.items()}
         return TensorDict(obs, batch_size=[self.num_envs], device=self.device)
@@ -78,6 +95,19 @@ class LeggedVecEnv(VecEnv):
         self.state = self.state.replace(episode_step=steps)
 
     def step(self, actions: torch.Tensor) -> tuple[TensorDict, torch.Tensor, torch.Tensor, dict]:
+        """One control step (task.dt s: decimation physics substeps) of every environment.
+
+        actions: (N, A) float32, contiguous, on `device`; the task clips them to +-env.action_clip
+        (Go2: joint-position offsets scaled by env.action_scale, rad per unit). Returns
+        (observations as get_observations, rewards (N,) float32 = sum of weight x dt x term,
+        dones (N,) bool = terminated | truncated, extras) with extras["time_outs"] (N,) bool (the
+        truncations) and extras["log"] {name: scalar tensor}: episode statistics averaged over the
+        last 100 finished episodes (Episode_Reward/<term>, Episode/length_s,
+        Episode_Termination/<reason>) and Stats/non_finite_resets_total. A finished environment
+        is already reset: the returned observation is its next episode's first.
+
+        Raises UserError for a wrong shape, dtype, device or layout; a row with NaN/inf is zeroed
+        inside the step and reported by a UserError from a later call (reset() clears it)."""
         self._check_actions(actions)
         self.state, self.stats = self.batch.step(self.state, self.stats, jax.dlpack.from_dlpack(actions.detach()))
         with jax.transfer_guard_device_to_host("allow"):  # deliberate and non-blocking: read a step later
@@ -122,6 +152,13 @@ def make_env(
     threads: int | None = None,
     **overrides,
 ):
-    """An rsl_rl VecEnv of `num_envs` copies of `task` on `backend` (auto, mjx, mujoco; `threads`:
-    the native backend's thread count, default all cores); overrides set config fields by name."""
+    """An rsl_rl VecEnv (LeggedVecEnv) of `num_envs` copies of `task` on `backend` (auto, mujoco,
+    mjx, warp; `threads`: the native backend's thread count, default all cores).
+
+    task: a name in legged_mjx.tasks.TASKS ("go2", "ballu", "ballu-imu"); cfg: a TaskCfg to use
+    instead of the task's default config; overrides: config fields by name, `section.field` or a
+    bare field that exists in one section (`GCR=0.84`, `spcf=0.005`, `env.action_scale=0.25`;
+    legged_mjx.config.apply_overrides), in the field's units (SI, radians). Raises UserError for an
+    unknown task or key, a value of the wrong type or out of its range (config.LIMITS), and what
+    LeggedVecEnv raises. docs/api.md shows it in use."""
     return LeggedVecEnv(make_task(task, cfg, **overrides), num_envs, device, seed, backend, threads)

@@ -27,7 +27,7 @@ pytestmark = [
     pytest.mark.cuda,
     pytest.mark.skipif(
         not (torch.cuda.is_available() and jax_sees_cuda()),
-        reason="needs a CUDA GPU seen by torch and JAX (CUDA builds: README 'On a GPU')",
+        reason="needs a CUDA GPU seen by torch and JAX (CUDA builds: docs/gpu.md)",
     ),
 ]
 

@@ -1,9 +1,12 @@
-"""Sim-to-sim evaluation of Go2 velocity policies (Isaac Lab exports or this project's checkpoints)
-in MJX or native MuJoCo, with a quantitative report. Entry point: sim2sim.py at the repository root.
+"""Sim-to-sim evaluation of velocity policies (Isaac Lab Go2 exports, or this project's checkpoints of
+any task) in native MuJoCo, MJX or MJX-Warp, with a quantitative report. Entry point: sim2sim.py at
+the repository root; from Python: sources.from_policy_file / from_checkpoint -> evaluate.build_task
+-> evaluate.evaluate (with sweep.build_sweep and perturbations.build_perturbations) ->
+verdict.run_checks -> report.build_report and write_report (docs/api.md).
 
 Modules: facts / conventions / deploy_yaml / isaac_env_yaml / onnx_metadata (reading a policy's
-conventions), sources (policy + task config), sweep / perturbations / layout (what each environment runs),
-eval_task (the Go2 task with run-time perturbations and a fall detector), rollout (the batch on
+conventions), sources (policy + task config), sweep / perturbations / layout (what each environment
+runs), eval_task (the run's task with run-time perturbations and a fall detector), rollout (the batch on
 any physics backend), measure / metrics (numbers), evaluate (the loop), verdict (thresholds),
 report / plots / video (outputs).
 """

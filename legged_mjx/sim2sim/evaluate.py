@@ -23,6 +23,10 @@ BACKENDS = ALL_BACKENDS[1:]  # resolved names (no "auto")
 
 @dataclass
 class EvalSettings:
+    """How one evaluation runs (sim2sim.py's run options; units in the field comments). validate()
+    raises UserError for an unknown backend, num_envs < 1, negative joint noise, or unless
+    0 <= settle_s < duration_s."""
+
     num_envs: int = 256
     duration_s: float = 20.0  # s of simulated time per environment
     settle_s: float = 2.0  # s: samples before this are not counted (start-up transient)
@@ -49,6 +53,9 @@ class EvalSettings:
 
 @dataclass
 class Evaluation:
+    """The result of evaluate(): per-(row, set) summaries and the aggregates that report.py and
+    verdict.py read (metric keys and units: docs/sim2sim.md "What one evaluation is")."""
+
     layout: Layout
     settings: EvalSettings
     foot_slip: bool  # the task measures foot slip (measure.py)
@@ -77,7 +84,10 @@ def build_task(source, settings: EvalSettings):
 
 
 def evaluate(task, policy, rows: list, perturbations: list, settings: EvalSettings) -> Evaluation:
-    """Run `policy` on `task` (build_task) over the sweep rows x perturbation sets."""
+    """Run `policy` on `task` (build_task) over the sweep rows (sweep.build_sweep) x perturbation
+    sets (perturbations.build_perturbations, nominal first) for settings.duration_s, one episode per
+    environment. Raises UserError for invalid settings, no row inside the training ranges, or fewer
+    environments than rows x sets."""
     settings.validate()
     if not any(row.in_range for row in rows):
         raise UserError("--sweep: no row lies inside the training ranges, so there is nothing to judge")

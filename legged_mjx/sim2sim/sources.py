@@ -22,6 +22,10 @@ from legged_mjx.training import run_configs_of
 
 @dataclass
 class Source:
+    """What sim2sim evaluates: a policy (legged_mjx.policies.Policy: obs (N, obs_dim) float32 ->
+    actions (N, action_dim)), the project task it runs under and that task's TaskCfg, plus what the
+    report shows about where they came from."""
+
     policy: Policy
     task: str  # the project task it runs under (legged_mjx.tasks.TASKS)
     task_cfg: TaskCfg
@@ -54,8 +58,13 @@ def read_conventions(path: str, sim_dt: float | None = None) -> tuple[str, Conve
 def from_policy_file(
     policy_path: str, config_path: str | None, device: str = "cpu", sim_dt: float | None = None
 ) -> Source:
-    """A policy file with its conventions file, or (config_path None) an ONNX policy with the
-    conventions in its own metadata (onnx_metadata.py)."""
+    """A Go2 policy exported from Isaac Lab (TorchScript .pt, ONNX or rsl_rl checkpoint) with its
+    conventions file (params/env.yaml, unitree_rl_lab's deploy.yaml or a sim2sim profile: formats in
+    docs/sim2sim.md), or, with config_path None, an ONNX policy whose own metadata gives them (mjlab's
+    keys or this project's exports: onnx_metadata.py; docs/export.md); run under the `go2` task
+    (isaac_go2.py). sim_dt (s) supplies a deploy.yaml's physics step. Raises UserError for a missing
+    or unreadable file, a missing fact (all of them named together), implausible metadata or a
+    non-Go2 robot; evaluate.build_task checks the policy's sizes."""
     if config_path is None:
         (kind, conv), config_path = from_onnx_metadata(policy_path, sim_dt), policy_path
     else:
@@ -67,7 +76,7 @@ def from_policy_file(
 
 def from_checkpoint(checkpoint: str, device: str = "cpu") -> Source:
     """A model_<it>.pt of this project with its run's task and the exact task config saved beside it
-    (cfgs.pkl)."""
+    (cfgs.pkl). Raises UserError when the checkpoint or its cfgs.pkl is missing or names no task."""
     saved = run_configs_of(checkpoint)
     if "task" not in saved:
         raise UserError(f"{checkpoint}: the run's cfgs.pkl names no task")

@@ -26,7 +26,7 @@ GO2_DEFAULT_POSE = {
 @dataclass
 class Go2EnvCfg(JointPositionEnvCfg):
     xml_path: str = asset_path("go2", "scene.xml")
-    # Standing height is about 0.27 m; from 0.30 m the robot settles calmly (see README).
+    # Standing height is about 0.27 m; from 0.30 m the robot settles calmly (docs/tasks.md).
     spawn_height: float = 0.30
     joint_names: list = field(default_factory=lambda: go2_joint_names("genesis"))
     default_joint_pos: dict = field(default_factory=lambda: dict(GO2_DEFAULT_POSE))
@@ -84,7 +84,7 @@ def go2_config() -> TaskCfg:
 def go2_isaac_randomization() -> dict:
     """domain_rand values of Isaac Lab's Go2 velocity task (UnitreeGo2RoughEnvCfg: added base mass,
     no reset noise) with the generic task's pushes and noise models (velocity_env_cfg), and
-    friction and motor-strength ranges where Isaac Lab has none (README, "Domain randomisation")."""
+    friction and motor-strength ranges where Isaac Lab has none (docs/domain_randomisation.md)."""
     return {
         "friction_range": [0.5, 1.25],  # legged_gym; Isaac Lab keeps one material (static 0.8, dynamic 0.6)
         "added_base_mass_range": [-1.0, 3.0],  # kg, Isaac Lab Go2

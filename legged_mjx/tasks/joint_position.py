@@ -1,6 +1,6 @@
 """A legged robot driven by joint-position targets through a PD or DC-motor law: every such robot
 is this one class plus a config (MJCF, joints, default pose, gains, foot sensors). Go2 is one;
-README "Adding a robot" shows another.
+docs/architecture.md "Adding a robot" shows another.
 """
 
 from dataclasses import dataclass, field
@@ -23,7 +23,12 @@ register_obs_term("joint_effort")(lambda s: s.extras["joint_torque"])
 class JointPositionEnvCfg(EnvCfg):
     """EnvCfg plus the actuator model (actuators.JointPositionActuators) and a tilt termination.
 
-    Per-joint values are a number or a list in joint_names order."""
+    Per-joint values are a number or a list in joint_names order. One action per joint: target
+    q* = action_offset + action_scale x action (rad); "pd": tau = clip(kp (q* - q) - kd qd,
+    +-torque_limit) before every physics substep; "dc_motor": Isaac Lab's DCMotor clip (its
+    saturation_effort N m, velocity_limit rad/s, effort_limit N m in `dc_motor`). A missing
+    action_offset entry, gains or limits of the wrong length, or an unknown actuator law are a
+    UserError when the task is built. Go2's values: legged_mjx/tasks/go2.py; docs/architecture.md "Adding a robot"."""
 
     action_scale: float | list = 0.25  # target = offset + action_scale * action
     action_offset: dict | None = None  # joint name -> rad; None: the default pose
