@@ -49,7 +49,7 @@ from legged_mjx.training_video import ClipRecorder
 
 def parse_args(argv=None):
     parser = ArgumentParser(description=__doc__)
-    parser.add_argument("--task", default="go2", help="go2 (default), ballu, ballu-imu")
+    parser.add_argument("--task", default="go2", help="go2 (default), go2-velocity, ballu, ballu-imu")
     parser.add_argument("--num_envs", type=int, default=4096)
     parser.add_argument("--max_iterations", type=int, default=None, help="default: the task's (go2 10000)")
     parser.add_argument("--device", default=None, help="cuda:N or cpu (default cuda:0; no silent fall back)")
