@@ -63,6 +63,9 @@ LIMITS = {
     "reset_joint_pos_scale": (_range, "two values 0 < LO <= HI"),
     "push_interval_s": (_range, "two values 0 < LO <= HI (s)"),
     "push_velocity": (lambda v: v >= 0, ">= 0"),
+    "soft_joint_pos_limit_factor": (lambda v: 0 < v <= 1, "in (0, 1]"),
+    "min_base_height": (lambda v: v is None or v >= 0, ">= 0 m or null"),
+    "rel_standing_envs": (lambda v: 0 <= v <= 1, "in [0, 1]"),
 }
 
 

@@ -30,8 +30,9 @@ from legged_mjx.files import atomic_path
 
 FORMAT = "legged_mjx.trajectories"
 FORMAT_VERSION = 4  # 2: physics state of any backend (float64), sensordata, ctrl, backend; 3: state/prev_action;
-# 4: meta/morphology (E, M) and attribute morphology_names (tasks with a morphology vector, e.g. BALLU)
-READABLE_VERSIONS = (3, 4)  # a version 3 file is a version 4 file without the morphology keys
+# 4: state/foot_timers/* (air and contact timers of each foot), and meta/morphology (E, M) with the
+# attribute morphology_names (tasks with a morphology vector, e.g. BALLU)
+READABLE_VERSIONS = (3, 4)  # a version 3 file is a version 4 file without those keys (timers replay from reset)
 JSON_ATTRS = ("config", "train_config", "obs_layout", "segments", "action_std", "morphology_names")
 COMPRESSION = {  # gzip: readable by any HDF5 tool; lzf: faster, h5py only
     "gzip": {"compression": "gzip", "compression_opts": 1, "shuffle": True},

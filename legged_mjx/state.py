@@ -63,6 +63,8 @@ class Snapshot:
     foot_contact: jax.Array  # (F,) bool
     params: dict  # per-environment physics parameters (e.g. GCR), name -> array
     extras: dict  # robot-specific readings (IMUs, applied forces), name -> array
+    foot_timers: dict | None = None  # per-foot air/contact timers after this step (foot_timers.py)
+    terminated: jax.Array | None = None  # () bool: this step ends the episode in a failure (set before rewards)
 
 
 @pytree_dataclass
@@ -77,6 +79,7 @@ class State:
     terminated: jax.Array  # () bool: the last step ended the episode in failure
     truncated: jax.Array  # () bool: the last step hit the time limit (not a failure)
     episode_step: jax.Array  # () int32 control steps since the episode started
+    foot_timers: dict  # per-foot air/contact timers (foot_timers.py), (F,) each
     command: jax.Array  # (C,)
     prev_action: jax.Array  # (A,) the clipped action of the last step: the next step's previous action
     params: dict  # per-environment physics parameters, sampled at reset

@@ -25,6 +25,7 @@ from legged_mjx.commands import CommandCfg, check_commands, sample_command
 from legged_mjx.domain_rand import DomainRandCfg
 from legged_mjx.episode_log import episode_log
 from legged_mjx.errors import UserError
+from legged_mjx.foot_timers import initial_timers, update_timers
 from legged_mjx.model import apply_model_params, joint_index, load_model, root_body, sensor_adr
 from legged_mjx.observations import ObsCfg, check_layout, observe
 from legged_mjx.state import Physics, Snapshot, State, physics_of
@@ -205,7 +206,8 @@ class LocomotionTask(abc.ABC):
     # ----- reset and step ----------------------------------------------------------------------
     def snapshot(self, physics: Physics, *, command, params, action=None, prev_action=None) -> Snapshot:
         """What observation, reward and termination terms may read, from one environment's physics;
-        action and prev_action (clipped policy actions) default to zeros, as at a reset."""
+        action and prev_action (clipped policy actions) default to zeros and the foot timers are a
+        fresh episode's, as at a reset (finish_step puts the running ones in)."""
         no_action = jnp.zeros(self.num_actions, jnp.float32)
         action = no_action if action is None else action
         prev_action = no_action if prev_action is None else prev_action
@@ -227,6 +229,7 @@ class LocomotionTask(abc.ABC):
             foot_contact=physics.sensordata[self.foot_contact_adr] > 0,
             params=params,
             extras=self.extras(physics, params),
+            foot_timers=initial_timers(len(self.foot_contact_adr)),
         )
 
     def reset(self, key: jax.Array, env_id: jax.Array) -> State:
@@ -263,6 +266,7 @@ class LocomotionTask(abc.ABC):
             terminated=jnp.zeros((), bool),
             truncated=jnp.zeros((), bool),
             episode_step=jnp.zeros((), jnp.int32),
+            foot_timers=snap.foot_timers,
             command=command,
             prev_action=no_action,
             params=params,
@@ -302,11 +306,13 @@ class LocomotionTask(abc.ABC):
             physics, command=state.command, params=state.params, action=action, prev_action=state.prev_action
         )
         physics_ok = jnp.isfinite(physics.qpos).all() & jnp.isfinite(physics.qvel).all()
+        failures = {**self.failures(snap), "non_finite": ~physics_ok}
+        terminated = jnp.any(jnp.stack(list(failures.values())))
+        timers = update_timers(state.foot_timers, snap.foot_contact, self.dt)
+        snap = snap.replace(foot_timers=timers, terminated=terminated)
         reward, terms = compute_rewards(self.cfg.reward, snap, self.dt)
         reward = jnp.where(physics_ok, reward, 0.0)
         terms = {name: jnp.where(physics_ok, value, 0.0) for name, value in terms.items()}
-        failures = {**self.failures(snap), "non_finite": ~physics_ok}
-        terminated = jnp.any(jnp.stack(list(failures.values())))
         episode_step = state.episode_step + 1
         truncated = (episode_step >= self.max_episode_length) & ~terminated
         episode_sums = {name: state.episode_sums[name] + value for name, value in terms.items()}
@@ -322,6 +328,7 @@ class LocomotionTask(abc.ABC):
             obs=obs,
             obs_history=history,
             episode_step=episode_step,
+            foot_timers=snap.foot_timers,
             command=command,
             prev_action=action,
             key=key,

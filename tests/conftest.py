@@ -10,11 +10,8 @@ import pytest
 
 from env_wrapper import make_env
 from legged_mjx.batch import BatchedEnv
-from legged_mjx.config import to_dict
-from legged_mjx.run_folders import save_run_configs
-from legged_mjx.tasks import make_task, task_config, train_config
-from legged_mjx.training import Runner
-from tests.helpers import SingleEnvStep
+from legged_mjx.tasks import make_task, task_config
+from tests.helpers import SingleEnvStep, short_run
 
 # The suite means the same on every machine: uncommitted JAX work (jitted task functions, fixtures'
 # arrays) runs on the CPU, where the tolerances were measured, also where jax.devices()[0] is a GPU.
@@ -55,14 +52,6 @@ def tiny_run(go2_env, tmp_path_factory):
     non-trivial observation normaliser), exported/policy.pt and cfgs.pkl (0.5 s episodes, so that
     collection tests finish episodes quickly)."""
     folder = tmp_path_factory.mktemp("run")
-    go2_env.reset()
-    train = train_config("go2")
-    train["num_steps_per_env"] = 4
-    train["actor"]["obs_normalization"] = True
-    runner = Runner(go2_env, train, log_dir=None, device="cpu")
-    runner.learn(1)
-    runner.save(str(folder / "model_1.pt"))
+    runner = short_run(go2_env, "go2", folder, 1, 4, task_config("go2", {"episode_length_s": 0.5}))
     runner.export_policy_to_jit(str(folder / "exported"), "policy.pt")
-    cfg = task_config("go2", {"episode_length_s": 0.5})
-    save_run_configs(str(folder), {"task": "go2", **to_dict(cfg), "train": train})
     return folder

@@ -1,4 +1,5 @@
-"""Test helpers: stepping one environment, and MuJoCo's forward pass on the host."""
+"""Test helpers: stepping one environment, MuJoCo's forward pass on the host, a BALLU collection, a short
+training run."""
 
 import jax
 import jax.numpy as jnp
@@ -6,6 +7,10 @@ import mujoco
 import numpy as np
 
 from legged_mjx.batch import BatchedEnv
+from legged_mjx.config import to_dict
+from legged_mjx.run_folders import save_run_configs
+from legged_mjx.tasks import train_config
+from legged_mjx.training import Runner
 
 
 class SingleEnvStep:
@@ -57,3 +62,18 @@ def collect_ballu(task, path, num_episodes: int):
     committer = Committer(str(path), dataset_attrs("ballu", task, {}, policy, actor, 3, "gzip", env.backend))
     assert collect(env, actor, num_episodes, committer, progress=False) == num_episodes
     return load_trajectories(str(path))
+
+
+def short_run(env, task_name: str, folder, iterations: int, num_steps_per_env: int, cfg=None):
+    """A run folder as train_ppo.py leaves it after `iterations` rsl_rl iterations of `env` (an
+    observation normaliser that is not the identity): model_<iterations>.pt and cfgs.pkl (with
+    `cfg`, default the env's task config). Returns the runner."""
+    env.reset()
+    train = train_config(task_name)
+    train["num_steps_per_env"] = num_steps_per_env
+    train["actor"]["obs_normalization"] = True
+    runner = Runner(env, train, log_dir=None, device="cpu")
+    runner.learn(iterations)
+    runner.save(str(folder / f"model_{iterations}.pt"))
+    save_run_configs(str(folder), {"task": task_name, **to_dict(cfg or env.task.cfg), "train": train})
+    return runner

@@ -5,12 +5,14 @@ a report. Isaac Lab exports (--policy with --config) are Go2 policies; this proj
 
     python sim2sim.py --policy exported/policy.pt --config params/env.yaml --out reports/go2
     python sim2sim.py --policy policy.onnx --config deploy.yaml --num_envs 256 --duration 20 --out reports/x
+    python sim2sim.py --policy exported/policy.onnx          # conventions from the ONNX metadata (mjlab's keys)
     python sim2sim.py --checkpoint logs/go2-ppo-dynaflow/<run>/model_1000.pt --backend mujoco --num_envs 32
     python sim2sim.py --checkpoint logs/go2-ppo-dynaflow/<run>/      # the run's newest model_<it>.pt
     python sim2sim.py ... --perturb standard --perturb friction=0.5,mass=1.2 --video
 
 --config: an Isaac Lab run's params/env.yaml, a deploy.yaml exported beside the policy, or a
-sim2sim profile (every report writes one: conventions.yaml). --checkpoint: this project's
+sim2sim profile (every report writes one: conventions.yaml); without it an ONNX policy's metadata
+(mjlab's keys, or this project's exports) gives them. --checkpoint: this project's
 model_<it>.pt or run folder, run with the task and config saved beside it. The console shows the
 assumptions made where the conventions are silent and, for a FAIL, each failing check with its
 value, its limit and, for a missing value ("-"), why it is missing. Writes <out>/report.json, summary.md,
@@ -29,7 +31,7 @@ from legged_mjx.sim2sim.verdict import parse_thresholds
 
 def parse_args(argv=None):
     parser = ArgumentParser(description=__doc__)
-    what = parser.add_argument_group("what to evaluate (--policy with --config, or --checkpoint)")
+    what = parser.add_argument_group("what to evaluate (--policy with --config or ONNX metadata, or --checkpoint)")
     what.add_argument("--policy", help="TorchScript .pt, ONNX .onnx or rsl_rl checkpoint .pt")
     what.add_argument("--config", help="params/env.yaml, deploy.yaml or a sim2sim profile")
     what.add_argument("--checkpoint", help="this project's logs/<exp>/<run>/model_<it>.pt (uses the run's cfgs.pkl)")
@@ -95,8 +97,10 @@ def parse_args(argv=None):
         if args.policy or args.config or args.sim_dt is not None:
             raise UserError("give --checkpoint alone, or --policy with --config")
         args.checkpoint = resolve_checkpoint(args.checkpoint)
-    elif not (args.policy and args.config):
-        raise UserError("give --policy with --config (its conventions), or --checkpoint")
+    elif not args.policy or not (args.config or args.policy.endswith(".onnx")):
+        raise UserError(
+            "give --policy with --config (its conventions), an ONNX --policy with metadata, or --checkpoint"
+        )
     return args
 
 

@@ -9,7 +9,8 @@
 
 Writes logs/<exp_name>/<date_time>/: model_<it>.pt, cfgs.pkl (what is read back) + cfgs.yaml (a
 generated copy), TensorBoard events and, at the end, exported/policy.pt (TorchScript) and
-exported/policy.onnx. Ctrl-C saves a checkpoint. The run folder is created once everything is
+exported/policy.onnx with mjlab's metadata, and params/deploy.yaml (unitree_rl_lab's schema;
+docs/export.md). Ctrl-C saves a checkpoint. The run folder is created once everything is
 built, so a failed start leaves none.
 
 Resume (--resume, --load_run, --checkpoint): the run's saved configs give the task, the number of
@@ -38,7 +39,9 @@ DEFAULT_TASK, DEFAULT_NUM_ENVS = "go2", 4096
 def parse_args(argv=None):
     """The arguments, validated; on resume, completed from the run (see fill_from_run)."""
     parser = ArgumentParser(description=__doc__)
-    parser.add_argument("--task", default=None, help="go2 (default), ballu, ballu-imu; on resume: the run's")
+    parser.add_argument(
+        "--task", default=None, help="go2 (default), go2-velocity, ballu, ballu-imu, ...; on resume: the run's"
+    )
     parser.add_argument("--num_envs", type=int, default=None, help="default 4096; on resume: the run's")
     parser.add_argument(
         "--max_iterations", type=int, default=None, help="the run's total iterations (default: the task's, go2 10000)"

@@ -8,7 +8,6 @@ behind (and one that fails before its first checkpoint removes the folder it mad
 """
 
 import copy
-import logging
 import os
 import random
 import shlex
@@ -16,10 +15,8 @@ import shutil
 import signal
 import subprocess
 import sys
-import warnings
 
 import numpy as np
-import onnx
 import torch
 import yaml
 
@@ -28,6 +25,8 @@ from legged_mjx.backends import resolve_backend
 from legged_mjx.config import apply_overrides, load_sections, parse_value, to_dict
 from legged_mjx.devices import jax_device_for
 from legged_mjx.errors import UserError
+from legged_mjx.export import export_deploy_files
+from legged_mjx.export.policy_files import export_policy
 from legged_mjx.ppo_config import check_train_config, set_train_key
 from legged_mjx.rendering import check_rendering
 from legged_mjx.run_folders import checkpoints, new_run_dir, newest_checkpoint, run_folder, save_run_configs
@@ -109,31 +108,6 @@ def remove_if_unused(log_dir: str | None, created: bool) -> None:
     """Remove a run folder this start created if it holds no checkpoint (only configs, events)."""
     if created and not checkpoints(log_dir):
         shutil.rmtree(log_dir, ignore_errors=True)
-
-
-def export_policy(runner: Runner, log_dir: str) -> str:
-    """TorchScript and self-contained ONNX policies (normaliser inside) into <run>/exported,
-    written to a staging folder, then renamed into place."""
-    final, staging = os.path.join(log_dir, "exported"), os.path.join(log_dir, ".exported-tmp")
-    shutil.rmtree(staging, ignore_errors=True)
-    runner.export_policy_to_jit(staging, "policy.pt")
-    # torch.onnx's exporter warns about optional torchvision ops and its own deprecations: not ours to act on
-    registration = logging.getLogger("torch.onnx._internal.exporter._registration")
-    level = registration.level
-    registration.setLevel(logging.ERROR)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)
-            runner.export_policy_to_onnx(staging, "policy.onnx")
-    finally:
-        registration.setLevel(level)
-    onnx_path = os.path.join(staging, "policy.onnx")
-    onnx.save_model(onnx.load(onnx_path), onnx_path, save_as_external_data=False)  # weights inline
-    os.makedirs(final, exist_ok=True)
-    for name in ("policy.pt", "policy.onnx"):
-        os.replace(os.path.join(staging, name), os.path.join(final, name))
-    shutil.rmtree(staging, ignore_errors=True)
-    return final
 
 
 def evaluator_every(eval_every: int | None, save_interval: int) -> int | None:
@@ -234,6 +208,8 @@ def run(args) -> None:
         distributed.finish(launch)
     if log_dir:
         print(f"[train_ppo] exported policy to {export_policy(runner, log_dir)}")
+        for note in export_deploy_files(log_dir, env.task, os.path.basename(log_dir)):
+            print(f"[train_ppo] {note}")
     if evaluator:
         print("[train_ppo] waiting for the evaluator to judge the last checkpoints")
         if evaluator.wait():

@@ -5,7 +5,7 @@ from Python: sources.from_policy_file / from_checkpoint -> evaluate.build_task -
 (with sweep.build_sweep and perturbations.build_perturbations) -> verdict.run_checks ->
 report.build_report and write_report (docs/api.md).
 
-Modules: facts / conventions / deploy_yaml / isaac_env_yaml (reading a policy's conventions),
+Modules: facts / conventions / deploy_yaml / isaac_env_yaml / onnx_metadata (reading a policy's conventions),
 settings (run options, checked before anything is imported), sources (policy + task config),
 sweep / perturbations / layout (what each environment runs), eval_task (the run's task with
 run-time perturbations and a fall detector), rollout (the batch on any physics backend), measure /

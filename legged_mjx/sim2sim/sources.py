@@ -14,6 +14,7 @@ from legged_mjx.sim2sim.deploy_yaml import from_deploy_yaml, is_deploy_yaml
 from legged_mjx.sim2sim.facts import load_yaml
 from legged_mjx.sim2sim.isaac_env_yaml import from_isaac_env_yaml, is_isaac_env_yaml
 from legged_mjx.sim2sim.isaac_go2 import TASK, to_task_cfg
+from legged_mjx.sim2sim.onnx_metadata import from_onnx_metadata
 from legged_mjx.task import TaskCfg
 from legged_mjx.tasks import task_config
 from legged_mjx.run_folders import run_configs_of
@@ -28,7 +29,7 @@ class Source:
     policy: Policy
     task: str  # the project task it runs under (legged_mjx.tasks.TASKS)
     task_cfg: TaskCfg
-    kind: str  # "isaac_env_yaml" | "deploy_yaml" | "profile" | "checkpoint"
+    kind: str  # "isaac_env_yaml" | "deploy_yaml" | "profile" | "onnx_deploy_yaml" | "onnx_mjlab" | "checkpoint"
     path: str  # the conventions file, or the run's cfgs.pkl
     conventions: dict  # what the report shows: a profile dict, or the run's task config
     notes: list = field(default_factory=list)
@@ -54,13 +55,20 @@ def read_conventions(path: str, sim_dt: float | None = None) -> tuple[str, Conve
     )
 
 
-def from_policy_file(policy_path: str, config_path: str, device: str = "cpu", sim_dt: float | None = None) -> Source:
+def from_policy_file(
+    policy_path: str, config_path: str | None, device: str = "cpu", sim_dt: float | None = None
+) -> Source:
     """A Go2 policy exported from Isaac Lab (TorchScript .pt, ONNX or rsl_rl checkpoint) with its
     conventions file (params/env.yaml, unitree_rl_lab's deploy.yaml or a sim2sim profile: formats in
-    docs/sim2sim.md), run under the `go2` task (isaac_go2.py). sim_dt (s) supplies a deploy.yaml's
-    physics step. Raises UserError for a missing or unreadable file, a missing fact (all of them
-    named together) or a non-Go2 robot; evaluate.build_task checks the policy's sizes."""
-    kind, conv = read_conventions(config_path, sim_dt)
+    docs/sim2sim.md), or, with config_path None, an ONNX policy whose own metadata gives them (mjlab's
+    keys or this project's exports: onnx_metadata.py; docs/export.md); run under the `go2` task
+    (isaac_go2.py). sim_dt (s) supplies a deploy.yaml's physics step. Raises UserError for a missing
+    or unreadable file, a missing fact (all of them named together), implausible metadata or a
+    non-Go2 robot; evaluate.build_task checks the policy's sizes."""
+    if config_path is None:
+        (kind, conv), config_path = from_onnx_metadata(policy_path, sim_dt), policy_path
+    else:
+        kind, conv = read_conventions(config_path, sim_dt)
     policy = load_policy(policy_path, device=device, action_dim=len(conv.joint_names))
     profile = to_profile(conv)
     return Source(policy, TASK, to_task_cfg(conv), kind, config_path, profile, list(conv.notes), list(conv.assumptions))

@@ -12,7 +12,11 @@ from legged_mjx import math as lmath
 from legged_mjx.actuators import JointPositionActuators
 from legged_mjx.errors import UserError
 from legged_mjx.model import sensor_adr
+from legged_mjx.observations import register_obs_term
 from legged_mjx.task import EnvCfg, LocomotionTask
+
+# the torque each joint's motor applied in the last physics substep (Isaac Lab's joint_effort), N m
+register_obs_term("joint_effort")(lambda s: s.extras["joint_torque"])
 
 
 @dataclass
@@ -37,6 +41,19 @@ class JointPositionEnvCfg(EnvCfg):
     )
     foot_velocity_sensors: list = field(default_factory=list)  # optional framelinvel per foot (sim2sim slip)
     max_roll_pitch_deg: float = 10.0  # |roll| or |pitch| beyond this terminates the episode
+    min_base_height: float | None = None  # m: a base below this terminates (stands in for base contact
+    # where only the feet collide); None: no such termination
+    soft_joint_pos_limit_factor: float = 1.0  # soft limits: the MJCF range shrunk about its middle (Isaac Lab)
+
+
+def soft_limits(low: np.ndarray, high: np.ndarray, factor: float) -> np.ndarray:
+    """(J, 2) [low, high] shrunk by `factor` about their middle (Isaac Lab's soft joint limits);
+    an unlimited joint (infinite range) keeps its infinite range."""
+    finite = np.isfinite(low) & np.isfinite(high)
+    low, high = np.where(finite, low, 0.0), np.where(finite, high, 0.0)
+    middle = (low + high) / 2
+    half = np.where(finite, (high - low) / 2 * factor, np.inf)
+    return np.stack([middle - half, middle + half], axis=1).astype(np.float32)
 
 
 class JointPositionTask(LocomotionTask):
@@ -61,6 +78,9 @@ class JointPositionTask(LocomotionTask):
         )
         self.num_actions = len(env.joint_names)
         self.foot_velocity_adr = sensor_adr(self.mj_model, env.foot_velocity_sensors)
+        self.soft_joint_pos_limits = soft_limits(
+            self.joints.range_low, self.joints.range_high, env.soft_joint_pos_limit_factor
+        )
 
     def action_targets(self, action):
         return self.actuators.targets(action)
@@ -74,7 +94,26 @@ class JointPositionTask(LocomotionTask):
         qd = physics.qvel[self.joints.dof_adr]
         return self.actuators.ctrl(self.joint_torque(q, qd, targets, params)), None
 
+    def extras(self, physics, params) -> dict:
+        """joint_torque (J,) N m and joint_acc (J,) rad/s^2 of the last physics substep (its motors'
+        ctrl x gear, clipped as MuJoCo clips ctrl; MuJoCo leaves qacc in qacc_warmstart),
+        soft_joint_pos_limits (J, 2) rad, and foot_vel_world (F, 3) m/s where foot velocity sensors
+        are configured."""
+        motors = self.actuators.motors
+        torque = jnp.clip(physics.ctrl[motors.ids] * motors.gear, -motors.torque_limit, motors.torque_limit)
+        readings = {
+            "joint_torque": torque,
+            "joint_acc": physics.qacc_warmstart[self.joints.dof_adr],
+            "soft_joint_pos_limits": jnp.asarray(self.soft_joint_pos_limits),
+        }
+        if len(self.foot_velocity_adr):
+            readings["foot_vel_world"] = physics.sensordata[self.foot_velocity_adr].reshape(-1, 3)
+        return readings
+
     def failures(self, s) -> dict:
         roll, pitch = lmath.roll_pitch(s.base_quat_world)
         limit = np.deg2rad(self.cfg.env.max_roll_pitch_deg)
-        return {"orientation": (jnp.abs(roll) > limit) | (jnp.abs(pitch) > limit)}
+        failures = {"orientation": (jnp.abs(roll) > limit) | (jnp.abs(pitch) > limit)}
+        if self.cfg.env.min_base_height is not None:
+            failures["base_height"] = s.base_pos_world[2] < self.cfg.env.min_base_height
+        return failures
