@@ -199,7 +199,7 @@ def test_bad_input_is_one_line_error(capsys, args, message):
 
 @needs_fixture
 def test_policy_that_does_not_fit_the_conventions(tmp_path, capsys):
-    from legged_mjx.sim2sim.conventions import to_profile
+    from legged_mjx.sim2sim.exports.conventions import to_profile
     from legged_mjx.sim2sim.sources import read_conventions
 
     profile = to_profile(read_conventions(DEPLOY)[1])
@@ -278,7 +278,7 @@ def test_what_ballu_lacks_is_a_one_line_error(ballu_checkpoint, capsys, args, me
 
 
 def test_isaac_conventions_for_another_robot_are_a_one_line_error(tmp_path, capsys):
-    from legged_mjx.sim2sim.conventions import to_profile
+    from legged_mjx.sim2sim.exports.conventions import to_profile
     from legged_mjx.sim2sim.sources import read_conventions
     from legged_mjx.tasks.ballu import BALLU_JOINTS
 

@@ -11,10 +11,10 @@ from legged_mjx.errors import UserError
 from legged_mjx.joint_orders import go2_joint_names
 from tests.helpers import index_map
 from legged_mjx.model import asset_path, joint_index, load_model
-from legged_mjx.sim2sim.conventions import from_profile, to_profile
-from legged_mjx.sim2sim.deploy_yaml import from_deploy_yaml
-from legged_mjx.sim2sim.facts import load_yaml
-from legged_mjx.sim2sim.isaac_env_yaml import from_isaac_env_yaml
+from legged_mjx.sim2sim.exports.conventions import from_profile, to_profile
+from legged_mjx.sim2sim.exports.deploy_yaml import from_deploy_yaml
+from legged_mjx.sim2sim.exports.facts import load_yaml
+from legged_mjx.sim2sim.exports.isaac_env_yaml import from_isaac_env_yaml
 from legged_mjx.sim2sim.sources import read_conventions
 from shared_fixtures import fixture_dir
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from legged_mjx.joint_orders import go2_joint_names
-from legged_mjx.sim2sim.conventions import to_profile
+from legged_mjx.sim2sim.exports.conventions import to_profile
 from legged_mjx.sim2sim.eval_task import applicable_keys
 from legged_mjx.sim2sim.evaluate import EvalSettings, build_task, evaluate
 from legged_mjx.sim2sim.isaac_go2 import TASK, to_task_cfg

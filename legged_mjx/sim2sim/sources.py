@@ -9,10 +9,10 @@ from legged_mjx.config import load_sections, to_dict
 from legged_mjx.errors import UserError
 from legged_mjx.policies import Policy, load_policy
 from legged_mjx.run_config import actor_activation
-from legged_mjx.sim2sim.conventions import PROFILE_TAG, Conventions, from_profile, to_profile
-from legged_mjx.sim2sim.deploy_yaml import from_deploy_yaml, is_deploy_yaml
-from legged_mjx.sim2sim.facts import load_yaml
-from legged_mjx.sim2sim.isaac_env_yaml import from_isaac_env_yaml, is_isaac_env_yaml
+from legged_mjx.sim2sim.exports.conventions import PROFILE_TAG, Conventions, from_profile, to_profile
+from legged_mjx.sim2sim.exports.deploy_yaml import from_deploy_yaml, is_deploy_yaml
+from legged_mjx.sim2sim.exports.facts import load_yaml
+from legged_mjx.sim2sim.exports.isaac_env_yaml import from_isaac_env_yaml, is_isaac_env_yaml
 from legged_mjx.sim2sim.isaac_go2 import TASK, to_task_cfg
 from legged_mjx.task import TaskCfg
 from legged_mjx.tasks import task_config

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from legged_mjx.errors import UserError
 from legged_mjx.observations import OBS_TERMS, ObsTerm
-from legged_mjx.sim2sim.facts import per_joint, require, symmetric_clip
+from legged_mjx.sim2sim.exports.facts import per_joint, require, symmetric_clip
 from legged_mjx.sim2sim.isaac_go2 import check_go2_joints, joint_names_of
 from legged_mjx.sim2sim.velocity import VELOCITY_COMMANDS
 

@@ -18,8 +18,8 @@ Isaac Lab applies no action latency. Both facts are recorded in the conventions'
 """
 
 from legged_mjx.errors import UserError
-from legged_mjx.sim2sim.conventions import Conventions, obs_term
-from legged_mjx.sim2sim.facts import per_joint, require, symmetric_clip
+from legged_mjx.sim2sim.exports.conventions import Conventions, obs_term
+from legged_mjx.sim2sim.exports.facts import per_joint, require, symmetric_clip
 from legged_mjx.sim2sim.isaac_go2 import GO2_ONLY, ISAAC_GO2_SIM_DT, sdk_joint_order
 from legged_mjx.sim2sim.velocity import VELOCITY_COMMANDS
 

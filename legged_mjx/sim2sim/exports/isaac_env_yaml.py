@@ -16,8 +16,8 @@ default pose names a joint the Go2 does not have is refused (isaac_go2.GO2_ONLY)
 import re
 
 from legged_mjx.errors import UserError
-from legged_mjx.sim2sim.conventions import DC_MOTOR_KEYS, Conventions, obs_term
-from legged_mjx.sim2sim.facts import match_joints, per_joint, require, symmetric_clip
+from legged_mjx.sim2sim.exports.conventions import DC_MOTOR_KEYS, Conventions, obs_term
+from legged_mjx.sim2sim.exports.facts import match_joints, per_joint, require, symmetric_clip
 from legged_mjx.sim2sim.isaac_go2 import GO2_ONLY, isaac_joint_order
 from legged_mjx.sim2sim.velocity import VELOCITY_COMMANDS
 
