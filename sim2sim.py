@@ -1,10 +1,12 @@
 """Sim-to-sim check of a velocity policy: run it over a batch of environments on a physics backend
 (native MuJoCo, MJX or MJX-Warp) through a sweep of commands and optional perturbations, and write
-a report. Isaac Lab exports (--policy with --config) are Go2 policies; this project's checkpoints
+a report. Exports (--policy with --config) run on the robot they are for (go2, g1, or --robot
+path/robot.yaml; docs/robots.md), on its MJCF or on yours (--xml-path); this project's checkpoints
 (--checkpoint) run under their own task (go2, ballu, ballu-imu) and saved config.
 
     python sim2sim.py --policy exported/policy.pt --config params/env.yaml --out reports/go2
     python sim2sim.py --policy policy.onnx --config deploy.yaml --num_envs 256 --duration 20 --out reports/x
+    python sim2sim.py --policy g1/policy.onnx --config g1/deploy.yaml --xml-path my_g1/scene.xml
     python sim2sim.py --checkpoint logs/go2-ppo-dynaflow/<run>/model_1000.pt --backend mujoco --num_envs 32
     python sim2sim.py ... --perturb standard --perturb friction=0.5,mass=1.2 --video
 
@@ -26,12 +28,13 @@ from datetime import datetime  # noqa: E402
 
 import legged_mjx  # noqa: E402, F401  (before jax)
 
-from legged_mjx.cli import ArgumentParser  # noqa: E402
+from legged_mjx.cli import ArgumentParser, existing_file  # noqa: E402
 from legged_mjx.files import atomic_write  # noqa: E402
 from legged_mjx.errors import UserError, exit_on_user_error  # noqa: E402
 from legged_mjx.backends import add_backend_arguments, resolve_backend  # noqa: E402
 from legged_mjx.sim2sim.eval_task import applicable_keys  # noqa: E402
 from legged_mjx.sim2sim.evaluate import EvalSettings, build_task, evaluate  # noqa: E402
+from legged_mjx.sim2sim.model_report import model_facts  # noqa: E402
 from legged_mjx.sim2sim.perturbations import build_perturbations  # noqa: E402
 from legged_mjx.sim2sim.report import build_report, write_report  # noqa: E402
 from legged_mjx.sim2sim.sources import from_checkpoint, from_policy_file  # noqa: E402
@@ -49,7 +52,19 @@ def parse_args(argv=None):
         "--sim_dt",
         type=float,
         default=None,
-        help="physics timestep, s, for a deploy.yaml (default: its sim_dt, else 0.005)",
+        help="physics timestep, s (default: the --xml-path model's, else the export's; a deploy.yaml without one:"
+        " the robot's Isaac Lab step, 0.005)",
+    )
+    what.add_argument(
+        "--robot",
+        default=None,
+        help="the export's robot: go2, g1 or a robot.yaml (default: recognised from the export's joints)",
+    )
+    what.add_argument(
+        "--xml-path",
+        dest="xml_path",
+        default=None,
+        help="run on this MJCF scene of the robot (joints matched by name; actuators and foot sensors fitted)",
     )
     run = parser.add_argument_group("run")
     run.add_argument("--num_envs", type=int, default=256)
@@ -74,9 +89,14 @@ def parse_args(argv=None):
     )
     run.add_argument("--push_interval", type=float, default=4.0, help="seconds between pushes")
     run.add_argument(
-        "--fall_tilt", type=float, default=None, help="widen a tilt termination (Go2's) to |roll|, |pitch| (deg; 45)"
+        "--fall_tilt",
+        type=float,
+        default=None,
+        help="widen a tilt termination (Go2's) to |roll|, |pitch| (deg; default: the robot's, 45)",
     )
-    run.add_argument("--fall_height", type=float, default=0.15, help="base height (m) below which it fell")
+    run.add_argument(
+        "--fall_height", type=float, default=None, help="base height (m) below which it fell (default: the robot's; 0.15)"
+    )
     run.add_argument("--init_noise", type=float, default=0.1, help="start joint angles: default + uniform(+-noise) rad")
     out = parser.add_argument_group("output")
     out.add_argument("--out", default=None, help="report folder (default reports/sim2sim-<date_time>)")
@@ -87,13 +107,14 @@ def parse_args(argv=None):
 
 
 def load_source(args, device: str):
+    existing_file(args.xml_path, "model file")
     if args.checkpoint:
-        if args.policy or args.config or args.sim_dt is not None:
-            raise UserError("give --checkpoint alone, or --policy with --config")
-        return from_checkpoint(args.checkpoint, device)
+        if args.policy or args.config or args.sim_dt is not None or args.robot:
+            raise UserError("give --checkpoint alone (and --xml-path), or --policy with --config")
+        return from_checkpoint(args.checkpoint, device, args.xml_path)
     if not (args.policy and args.config):
         raise UserError("give --policy with --config (its conventions), or --checkpoint")
-    return from_policy_file(args.policy, args.config, device, args.sim_dt)
+    return from_policy_file(args.policy, args.config, device, args.sim_dt, args.robot, args.xml_path)
 
 
 @exit_on_user_error
@@ -129,10 +150,13 @@ def main(argv=None) -> int:
     print(f"[sim2sim] task {source.task}, backend {settings.backend} on {settings.device}")
     for note in notes:
         print(f"[sim2sim] {note}")
+    model = model_facts(task)
+    for note in model["notes"]:
+        print(f"[sim2sim] model: {note}")
     evaluation = evaluate(task, source.policy, rows, perturbations, settings)
     checks = run_checks(evaluation, thresholds)
     command_line = shlex.join(["python", "sim2sim.py", *(sys.argv[1:] if argv is None else argv)])
-    report = build_report(evaluation, source, thresholds, checks, command_line, notes)
+    report = build_report(evaluation, source, thresholds, checks, command_line, notes, model)
     paths = write_report(out_dir, report, evaluation, source)
     if args.video:
         from legged_mjx.sim2sim.video import render_video

@@ -11,7 +11,7 @@ from tqdm import tqdm
 from legged_mjx.backends import BACKENDS as ALL_BACKENDS
 from legged_mjx.errors import UserError
 from legged_mjx.obs_layout import policy_obs_dim
-from legged_mjx.sim2sim.eval_task import FOREVER_S, evaluation_task
+from legged_mjx.sim2sim.eval_task import FOREVER_S, evaluation_task, fall_limits
 from legged_mjx.sim2sim.layout import Layout
 from legged_mjx.sim2sim.measure import Measure
 from legged_mjx.sim2sim.metrics import Accumulator, summarize
@@ -30,8 +30,8 @@ class EvalSettings:
     backend: str = "mujoco"  # "mujoco" (native, CPU threads), "mjx" or "warp" (JAX device)
     device: str = "cpu"  # torch/JAX device of the MJX backend and the policy
     push_interval_s: float = 4.0  # s between pushes of sets with push > 0
-    fall_tilt_deg: float | None = None  # widens the task's tilt termination (None: 45 deg; eval_task.py)
-    fall_height: float = 0.15  # m: base below this is a fall (Go2 stands at ~0.27 m, BALLU's pelvis at ~0.7 m)
+    fall_tilt_deg: float | None = None  # widens the task's tilt termination (None: the robot's; eval_task.py)
+    fall_height: float | None = None  # m: base below this is a fall (None: the robot's, else 0.15; eval_task.py)
     init_joint_noise: float = 0.1  # rad: start joint angles = default + uniform(-noise, noise)
     video_envs: int = 0  # record base poses of this many nominal environments (one per row)
     threads: int | None = None  # native backend threads (default: all cores)
@@ -65,7 +65,8 @@ class Evaluation:
 def build_task(source, settings: EvalSettings):
     """The evaluation task of the source's task and config; a policy whose input/output sizes do not
     fit it is a UserError."""
-    task = evaluation_task(source.task, source.task_cfg, settings.fall_tilt_deg, settings.fall_height)
+    tilt, height = fall_limits(source.task_cfg, settings.fall_tilt_deg, settings.fall_height)
+    task = evaluation_task(source.task_class, source.task_cfg, tilt, height)
     obs_dim, policy = policy_obs_dim(task), source.policy
     if (policy.obs_dim, policy.action_dim) != (obs_dim, task.num_actions):
         raise UserError(

@@ -11,7 +11,8 @@ import numpy as np
 from legged_mjx import math as lmath
 from legged_mjx.actuators import JointPositionActuators
 from legged_mjx.errors import UserError
-from legged_mjx.model import sensor_adr
+from legged_mjx.model import joint_index, sensor_adr
+from legged_mjx.model_edits import one_motor_per_joint
 from legged_mjx.task import EnvCfg, LocomotionTask
 
 
@@ -19,8 +20,10 @@ from legged_mjx.task import EnvCfg, LocomotionTask
 class JointPositionEnvCfg(EnvCfg):
     """EnvCfg plus the actuator model (actuators.JointPositionActuators) and a tilt termination.
 
-    Per-joint values are a number or a list in joint_names order."""
+    Per-joint values are a number or a list in the action order (action_joint_names, else
+    joint_names)."""
 
+    action_joint_names: list | None = None  # the action order, where it differs from joint_names (None: same)
     action_scale: float | list = 0.25  # target = offset + action_scale * action
     action_offset: dict | None = None  # joint name -> rad; None: the default pose
     kp: float | list = 20.0  # N m / rad
@@ -37,24 +40,32 @@ class JointPositionEnvCfg(EnvCfg):
 class JointPositionTask(LocomotionTask):
     """One action per joint in joint_names: its position target (see JointPositionEnvCfg)."""
 
+    def edit_spec(self, spec, model) -> list:
+        """The foot sensors, and one <motor> per controlled joint in joint order (model_edits)."""
+        return [*super().edit_spec(spec, model), *one_motor_per_joint(spec, model, self.cfg.env.joint_names)]
+
     def setup(self) -> None:
         env = self.cfg.env
+        names = env.action_joint_names or env.joint_names
+        if sorted(names) != sorted(env.joint_names):
+            raise UserError("action_joint_names must be the joints of joint_names, in the action's order")
         offset = env.action_offset or env.default_joint_pos
-        missing = [n for n in env.joint_names if n not in offset]
+        missing = [n for n in names if n not in offset]
         if missing:
             raise UserError(f"action_offset missing for: {', '.join(missing)}")
         self.actuators = JointPositionActuators(
             self.mj_model,
-            env.joint_names,
+            names,
             action_scale=env.action_scale,
-            action_offset=[offset[n] for n in env.joint_names],
+            action_offset=[offset[n] for n in names],
             kp=env.kp,
             kd=env.kd,
             law=env.actuator,
             torque_limit=env.torque_limit,
             dc_motor=env.dc_motor,
         )
-        self.num_actions = len(env.joint_names)
+        self.action_joints = joint_index(self.mj_model, names)
+        self.num_actions = len(names)
         self.foot_velocity_adr = sensor_adr(self.mj_model, env.foot_velocity_sensors)
 
     def action_targets(self, action):
@@ -65,8 +76,8 @@ class JointPositionTask(LocomotionTask):
         return self.actuators.torque(q, qd, targets, params.get("gain", 1.0))
 
     def control(self, physics, targets, params) -> tuple:
-        q = physics.qpos[self.joints.qpos_adr]
-        qd = physics.qvel[self.joints.dof_adr]
+        q = physics.qpos[self.action_joints.qpos_adr]
+        qd = physics.qvel[self.action_joints.dof_adr]
         return self.actuators.ctrl(self.joint_torque(q, qd, targets, params)), None
 
     def failures(self, s) -> dict:
