@@ -95,7 +95,10 @@ def parse_args(argv=None):
         help="widen a tilt termination (Go2's) to |roll|, |pitch| (deg; default: the robot's, 45)",
     )
     run.add_argument(
-        "--fall_height", type=float, default=None, help="base height (m) below which it fell (default: the robot's; 0.15)"
+        "--fall_height",
+        type=float,
+        default=None,
+        help="base height (m) below which it fell (default: the robot's; 0.15)",
     )
     run.add_argument("--init_noise", type=float, default=0.1, help="start joint angles: default + uniform(+-noise) rad")
     out = parser.add_argument_group("output")

@@ -157,7 +157,11 @@ def one_motor_per_joint(spec, model, joint_names) -> list:
         raise UserError(f"joints not found in the model: {', '.join(missing)}")
     ordered = sorted(joints, key=lambda j: model.jnt_qposadr[j])
     on_joint = {
-        j: [a for a in range(model.nu) if model.actuator_trntype[a] == mujoco.mjtTrn.mjTRN_JOINT and model.actuator_trnid[a, 0] == j]
+        j: [
+            a
+            for a in range(model.nu)
+            if model.actuator_trntype[a] == mujoco.mjtTrn.mjTRN_JOINT and model.actuator_trnid[a, 0] == j
+        ]
         for j in joints
     }
     driving = sorted(a for ids in on_joint.values() for a in ids)

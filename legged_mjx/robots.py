@@ -115,7 +115,11 @@ def _orders(data: dict, path: str) -> dict:
         raise UserError(f"{path}: joint_orders is empty")
     first = None
     for name, joints in orders.items():
-        if not isinstance(joints, list) or not all(isinstance(j, str) for j in joints) or len(set(joints)) != len(joints):
+        if (
+            not isinstance(joints, list)
+            or not all(isinstance(j, str) for j in joints)
+            or len(set(joints)) != len(joints)
+        ):
             raise UserError(f"{path}: joint_orders.{name} must be a list of distinct joint names")
         if first is not None and sorted(joints) != sorted(first):
             raise UserError(f"{path}: joint_orders.{name} does not hold the same joints as the first order")
@@ -129,7 +133,11 @@ def _feet(data: dict, path: str) -> tuple:
         raise UserError(f"{path}: feet is empty")
     result = []
     for i, foot in enumerate(feet):
-        if not isinstance(foot, dict) or not isinstance(foot.get("name"), str) or not isinstance(foot.get("geoms"), str):
+        if (
+            not isinstance(foot, dict)
+            or not isinstance(foot.get("name"), str)
+            or not isinstance(foot.get("geoms"), str)
+        ):
             raise UserError(f"{path}: feet[{i}] needs name and geoms (a regex of the foot's collision geoms)")
         for key in ("geoms", "site"):
             try:

@@ -96,7 +96,9 @@ class LocomotionTask(abc.ABC):
         if self.model_notes:
             self.mj_model = compile_spec(spec, env.xml_path)
         if not math.isclose(self.mj_model.opt.timestep, env.sim_dt):
-            self.model_notes.append(f"physics timestep {env.sim_dt:g} s (the model's own is {self.mj_model.opt.timestep:g} s)")
+            self.model_notes.append(
+                f"physics timestep {env.sim_dt:g} s (the model's own is {self.mj_model.opt.timestep:g} s)"
+            )
         self.mj_model.opt.timestep = env.sim_dt
         self.base_body = root_body(self.mj_model)
         apply_model_params(self.mj_model, {"friction": env.friction_scale, "mass": env.mass_scale}, self.base_body)

@@ -87,7 +87,11 @@ def go2_variant(folder, legs=("FR", "FL", "RR", "RL"), damping=0.0, frictionloss
     actuators = "".join(
         f'<motor name="{leg}_{part}" joint="{leg}_{part}_joint" class="{cls}"/>'
         for leg in ("FR", "FL", "RR", "RL")
-        for part, cls in (("hip", "abduction"), ("thigh", "front_thigh" if leg[0] == "F" else "rear_thigh"), ("calf", "knee"))
+        for part, cls in (
+            ("hip", "abduction"),
+            ("thigh", "front_thigh" if leg[0] == "F" else "rear_thigh"),
+            ("calf", "knee"),
+        )
     )
     text = re.sub(r"<actuator>.*?</actuator>", f"<actuator>{actuators}</actuator>", text, flags=re.S)
     text = text.replace('damping="0" frictionloss="0"', f'damping="{damping}" frictionloss="{frictionloss}"')
@@ -96,16 +100,23 @@ def go2_variant(folder, legs=("FR", "FL", "RR", "RL"), damping=0.0, frictionloss
     if menagerie:
         text = text.replace('cone="pyramidal"', 'cone="elliptic" impratio="100"')
         text = text.replace('<freejoint name="base"/>', "<freejoint/>")
-        text = re.sub(r'<geom name="(FL|FR|RL|RR)_foot" class="foot"/>', r'<geom name="\1" class="foot" condim="6" priority="1"/>', text)
+        text = re.sub(
+            r'<geom name="(FL|FR|RL|RR)_foot" class="foot"/>',
+            r'<geom name="\1" class="foot" condim="6" priority="1"/>',
+            text,
+        )
         text = re.sub(r'\s*<site name="(FL|FR|RL|RR)_foot" class="foot"/>', "", text)
-        text = text.replace('<geom contype="0" conaffinity="0" group="2"', '<geom contype="1" conaffinity="1" group="2"')
+        text = text.replace(
+            '<geom contype="0" conaffinity="0" group="2"', '<geom contype="1" conaffinity="1" group="2"'
+        )
         text = text.replace(
             'contype="0" conaffinity="1" condim="3"', 'contype="1" conaffinity="1" condim="3"'
         )  # feet too: everything collides with everything, as in Menagerie's
         mesh = '<asset><mesh name="shell" vertex="0 0 0 0.1 0 0 0 0.1 0 0 0 0.1"/></asset>'
         text = text.replace("<worldbody>", mesh + "<worldbody>", 1)
         text = text.replace(
-            '<geom name="trunk"', '<geom type="mesh" mesh="shell" contype="0" conaffinity="0" group="1"/>\n      <geom name="trunk"'
+            '<geom name="trunk"',
+            '<geom type="mesh" mesh="shell" contype="0" conaffinity="0" group="1"/>\n      <geom name="trunk"',
         )
     (folder / "go2.xml").write_text(text)
     (folder / "scene.xml").write_text(open(asset_path("go2", "scene.xml")).read())

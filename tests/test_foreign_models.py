@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 import torch
 
-import sim2sim
 from legged_mjx import make_env
 from legged_mjx.errors import UserError
 from legged_mjx.sim2sim.sources import from_policy_file
+from tests.helpers import run_sim2sim
 from shared_fixtures import fixture_dir
 from tests.model_variants import go2_variant
 
@@ -27,13 +27,6 @@ POLICY, DEPLOY = os.path.join(FIXTURE, "policy.pt"), os.path.join(FIXTURE, "depl
 MENAGERIE_LEGS = ("FL", "FR", "RL", "RR")  # Menagerie's body order; its actuators are listed FR, FL, RR, RL
 
 
-def run_main(*args) -> int:
-    try:
-        return sim2sim.main([str(a) for a in args])
-    except SystemExit as exit_:
-        return exit_.code
-
-
 @needs_fixture
 def test_go2_export_runs_on_another_go2_mjcf_with_its_joint_order_and_passive_damping(tmp_path):
     """Joints in another order (legs FR, RL, FL, RR), joint damping 0.3 and friction loss 0.05, none
@@ -41,7 +34,7 @@ def test_go2_export_runs_on_another_go2_mjcf_with_its_joint_order_and_passive_da
     (a wrong mapping falls in 0.3 s); the report lists the refit and the passive properties."""
     scene = go2_variant(tmp_path, legs=("FR", "RL", "FL", "RR"), damping=0.3, frictionloss=0.05)
     out = tmp_path / "report"
-    code = run_main(
+    code = run_sim2sim(
         *("--policy", POLICY, "--config", DEPLOY, "--xml-path", scene, "--backend", "mujoco"),
         *("--num_envs", 4, "--duration", 4, "--settle", 1.5, "--sweep", "forward=0.5", "zero", "--out", out),
     )
@@ -50,7 +43,9 @@ def test_go2_export_runs_on_another_go2_mjcf_with_its_joint_order_and_passive_da
     assert report["model"]["passive"]["damping"] == {name: 0.3 for name in report["conventions"]["joint_names"]}
     assert set(report["model"]["passive"]["frictionloss"].values()) == {0.05}
     notes = report["notes"]
-    assert any(n.startswith("actuators replaced (MjSpec): the model had 12 motors") and "another order" in n for n in notes)
+    assert any(
+        n.startswith("actuators replaced (MjSpec): the model had 12 motors") and "another order" in n for n in notes
+    )
     assert any(n.startswith("foot contact sensors added (MjSpec): FL_foot_contact (FL_foot)") for n in notes)
     assert "model adds joint damping (N m s/rad): 0.3 on 12" in notes
     assert "model adds joint frictionloss (N m): 0.05 on 12" in notes
@@ -64,7 +59,7 @@ def test_go2_export_runs_on_another_go2_mjcf_with_its_joint_order_and_passive_da
 @needs_fixture
 def test_a_timestep_that_does_not_divide_the_policy_step_is_one_line_naming_both(tmp_path, capsys):
     scene = go2_variant(tmp_path, timestep=0.006)
-    assert run_main("--policy", POLICY, "--config", DEPLOY, "--xml-path", scene) == 2
+    assert run_sim2sim("--policy", POLICY, "--config", DEPLOY, "--xml-path", scene) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "physics timestep 0.006 s does not divide the policy step 0.02 s" in err[0], err
     assert "--sim_dt" in err[0]
@@ -79,7 +74,9 @@ def test_the_models_own_timestep_is_the_physics_step(tmp_path):
     assert (source.task_cfg.env.sim_dt, source.task_cfg.env.decimation) == (0.002, 10)
     assert any("physics step 0.002 s x 10 from the model" in note for note in source.notes)
     with pytest.raises(UserError, match="--sim_dt 0.003 s does not divide the policy step 0.02 s"):
-        from_policy_file(POLICY, os.path.join(ROOT, "tests", "fixtures", "sim2sim", "isaac_go2_flat_env.yaml"), sim_dt=0.003)
+        from_policy_file(
+            POLICY, os.path.join(ROOT, "tests", "fixtures", "sim2sim", "isaac_go2_flat_env.yaml"), sim_dt=0.003
+        )
 
 
 def test_make_env_trains_on_a_menagerie_style_go2(tmp_path):

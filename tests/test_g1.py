@@ -5,7 +5,6 @@ figures, standing on both engines, unitree_rl_lab's history policy (slice tag, S
 import json
 import os
 
-import jax
 import jax.numpy as jnp
 import mujoco
 import numpy as np
@@ -14,7 +13,6 @@ import pytest
 import torch
 from onnx import numpy_helper
 
-import sim2sim
 from legged_mjx.batch import BatchedEnv
 from legged_mjx.math import roll_pitch
 from legged_mjx.model import load_model, motor_actuators
@@ -26,6 +24,7 @@ from legged_mjx.sim2sim.model_report import model_facts
 from legged_mjx.sim2sim.sources import from_policy_file, read_conventions
 from legged_mjx.tasks.described import robot_task_cfg
 from legged_mjx.tasks.joint_position import JointPositionTask
+from tests.helpers import run_sim2sim
 from shared_fixtures import fixture_dir
 
 RL_LAB = fixture_dir("unitree_g1_velocity")
@@ -132,7 +131,12 @@ def test_rl_lab_deploy_yaml_reads_with_its_slice_tag_and_sdk_indexed_gains():
         40.0,
         40.0,
     )
-    assert (kd["waist_pitch_joint"], kd["right_knee_joint"], kd["left_ankle_pitch_joint"], kd["right_wrist_yaw_joint"]) == (
+    assert (
+        kd["waist_pitch_joint"],
+        kd["right_knee_joint"],
+        kd["left_ankle_pitch_joint"],
+        kd["right_wrist_yaw_joint"],
+    ) == (
         5.0,
         4.0,
         2.0,
@@ -240,19 +244,12 @@ def test_mjlab_normaliser_is_applied_once(tmp_path):
     assert not np.allclose(actions, onnx_forward(path, obs, 2), atol=1e-2)  # normalising twice differs
 
 
-def run_main(*args) -> int:
-    try:
-        return sim2sim.main([str(a) for a in args])
-    except SystemExit as exit_:
-        return exit_.code
-
-
 @needs_fixtures
 def test_mjlab_g1_policy_walks_on_the_g1_model(tmp_path):
     """unitree_rl_mjlab's policy, trained in MuJoCo Warp on a G1 like ours, walks as published: no
     falls, forward velocity within 25% of 0.5 m/s, standing still at zero (native MuJoCo)."""
     out = tmp_path / "report"
-    code = run_main(
+    code = run_sim2sim(
         *("--policy", os.path.join(MJLAB, "policy.onnx"), "--config", os.path.join(MJLAB, "deploy.yaml")),
         *("--backend", "mujoco", "--num_envs", 4, "--duration", 5, "--settle", 2, "--out", out),
         *("--sweep", "forward=0.5", "zero"),

@@ -48,7 +48,10 @@ def test_the_toy_robot_is_data_its_description_orders_gains_and_feet(tmp_path):
 def test_missing_foot_sensors_are_added_one_per_colliding_geom(tmp_path):
     task = toy_task(tmp_path)
     added = [n for n in task.model_notes if "sensors added" in n]
-    assert added[0] == "foot contact sensors added (MjSpec): a_foot_contact (a_foot, a_toe); b_foot_contact (b_foot, b_toe)"
+    assert (
+        added[0]
+        == "foot contact sensors added (MjSpec): a_foot_contact (a_foot, a_toe); b_foot_contact (b_foot, b_toe)"
+    )
     assert added[1] == "foot velocity sensors added (MjSpec): a_foot_vel (a_foot); b_foot_vel (b_foot)"
     assert task.foot_contact_adr.shape == (2, 2)
     model, data = task.mj_model, mujoco.MjData(task.mj_model)

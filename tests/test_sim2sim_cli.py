@@ -289,7 +289,11 @@ def test_conventions_of_a_robot_without_a_description_are_a_one_line_error(tmp_p
     (tmp_path / "policy.pt").write_bytes(b"")
     assert run_main("--policy", str(tmp_path / "policy.pt"), "--config", str(tmp_path / "ballu.yaml")) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "joints NECK, HIP_LEFT" in err[0] and "fit no shipped robot (g1 (29 joints), go2 (12 joints))" in err[0]
+    assert (
+        len(err) == 1
+        and "joints NECK, HIP_LEFT" in err[0]
+        and "fit no shipped robot (g1 (29 joints), go2 (12 joints))" in err[0]
+    )
     assert "name it with --robot NAME or --robot path/robot.yaml" in err[0]
 
 

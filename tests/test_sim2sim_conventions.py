@@ -178,7 +178,9 @@ def test_unsupported_or_inconsistent_facts_are_user_errors():
         from_isaac_env_yaml(data, "env.yaml")
     data = load_yaml(ENV_YAML)  # another robot's export: joints the Go2 does not have
     data["scene"]["robot"]["init_state"]["joint_pos"] = {".*_hip_yaw": 0.0, ".*_knee": 0.3, ".*_calf_joint": -1.5}
-    with pytest.raises(UserError, match=r"joints matching .\*_hip_yaw, .\*_knee, .\*_calf_joint fit no shipped robot.*--robot"):
+    with pytest.raises(
+        UserError, match=r"joints matching .\*_hip_yaw, .\*_knee, .\*_calf_joint fit no shipped robot.*--robot"
+    ):
         from_isaac_env_yaml(data, "env.yaml")
     with pytest.raises(UserError, match=r"names joints .\*_hip_yaw, .\*_knee that robot go2 lacks"):
         from_isaac_env_yaml(data, "env.yaml", robot="go2")

@@ -95,7 +95,9 @@ def test_wrong_conventions_fail_the_report(fixture_source, mistake):
                 dataclasses.replace(t, scale=1.0) if t.name == "base_ang_vel" else t for t in conv.observations
             ],
         )
-    wrong = Source(fixture_source.policy, "go2 export", TASK, to_task_cfg(conv), "profile", "wrong.yaml", to_profile(conv))
+    wrong = Source(
+        fixture_source.policy, "go2 export", TASK, to_task_cfg(conv), "profile", "wrong.yaml", to_profile(conv)
+    )
     evaluation, checks = run(
         wrong, ["forward=0.5", "turning=0.5"], num_envs=3, duration_s=4.0, settle_s=1.0, backend="mujoco"
     )

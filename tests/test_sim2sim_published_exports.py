@@ -196,7 +196,9 @@ def test_any_joint_ids_map_names_policy_joint_i_by_sdk_motor_i(tmp_path):
 def test_joint_ids_map_must_be_a_permutation(tmp_path):
     data = deploy_data()
     data["joint_ids_map"] = LEG_ORDERED_MAP[:11] + [3]
-    assert "joint_ids_map must be a permutation of 0..11 (the motors of robot go2)" in one_line_error(read, tmp_path, data)
+    assert "joint_ids_map must be a permutation of 0..11 (the motors of robot go2)" in one_line_error(
+        read, tmp_path, data
+    )
     data["joint_ids_map"] = list(range(19))  # a robot with no description
     assert "19 joints fit no shipped robot" in one_line_error(read, tmp_path, data)
 

@@ -33,7 +33,9 @@ def with_physics_step(conv, xml_path: str):
         )
     if math.isclose(timestep, conv.sim_dt):
         return dataclasses.replace(conv, assumptions=[a for a in conv.assumptions if not a.startswith("sim_dt")])
-    note = f"physics step {timestep:g} s x {round(ratio)} from the model ({xml_path}); the export's is {conv.sim_dt:g} s"
+    note = (
+        f"physics step {timestep:g} s x {round(ratio)} from the model ({xml_path}); the export's is {conv.sim_dt:g} s"
+    )
     return dataclasses.replace(
         conv,
         sim_dt=timestep,

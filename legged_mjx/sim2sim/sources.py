@@ -80,7 +80,9 @@ def from_policy_file(
     policy = load_policy(policy_path, device=device, action_dim=len(conv.joint_names))
     cfg = export_task_cfg(conv, xml_path)
     name = f"{os.path.basename(conv.robot).removesuffix('.yaml')} export"
-    return Source(policy, name, JointPositionTask, cfg, kind, config_path, to_profile(conv), conv.notes, conv.assumptions)
+    return Source(
+        policy, name, JointPositionTask, cfg, kind, config_path, to_profile(conv), conv.notes, conv.assumptions
+    )
 
 
 def from_checkpoint(checkpoint: str, device: str = "cpu", xml_path: str | None = None) -> Source:

@@ -80,12 +80,13 @@ def _action_joints(term: dict, policy_names: list, where: str) -> list | None:
 
 
 def _action_term(actions, source: str) -> tuple[str, dict]:
+    """(where, the action term) of the one joint-position action term, its scale, offset and clip present."""
     if not isinstance(actions, dict) or len(actions) != 1:
         raise UserError(f"{source}: actions must hold exactly one joint-position action term")
     ((name, term),) = actions.items()
-    where = f"{source} actions.{name}"
-    term = term if isinstance(term, dict) else {}
-    return where, {**term, **require(term, {"scale": "action scale", "offset": "action offset, rad", "clip": "action clip"}, where)}
+    where, term = f"{source} actions.{name}", term if isinstance(term, dict) else {}
+    require(term, {"scale": "action scale", "offset": "action offset, rad", "clip": "action clip"}, where)
+    return where, term
 
 
 def _action_clip(value, count: int, source: str) -> float:
