@@ -109,3 +109,42 @@ def test_train_ppo_takes_a_menagerie_style_go2(tmp_path):
     with open(os.path.join(run, "cfgs.pkl"), "rb") as handle:
         assert pickle.load(handle)["env"]["xml_path"] == scene
     assert os.path.exists(os.path.join(run, "model_0.pt"))
+
+
+TOY_DEPLOY = """\
+joint_ids_map: [1, 0]
+step_dt: 0.02
+stiffness: [20.0, 30.0]
+damping: 0.5
+default_joint_pos: [0.1, -0.1]
+commands: {base_velocity: {ranges: {lin_vel_x: [-0.5, 0.5], lin_vel_y: [0.0, 0.0], ang_vel_z: [0.0, 0.0]}}}
+actions:
+  JointPositionAction: {clip: null, joint_names: [.*], scale: 0.25, offset: [0.1, -0.1], joint_ids: null}
+observations:
+  projected_gravity: {params: {}, clip: null, scale: 1.0, history_length: 1}
+  joint_pos_rel: {params: {}, clip: null, scale: 1.0, history_length: 1}
+"""
+
+
+def test_an_export_for_a_robot_of_your_own_runs_with_robot_yaml_and_no_python(tmp_path, capsys):
+    """A toy robot: its MJCF and robot.yaml (tests/model_variants.py), a deploy.yaml of two joints
+    (policy order a, b: SDK motors 1, 0) and a silent policy: --robot path runs it end to end."""
+    from tests.model_variants import toy_robot
+
+    robot, _ = toy_robot(tmp_path)
+    (tmp_path / "deploy.yaml").write_text(TOY_DEPLOY)
+    silent = torch.nn.Linear(3 + 2, 2)
+    torch.nn.init.zeros_(silent.weight)
+    torch.nn.init.zeros_(silent.bias)
+    torch.jit.script(silent).save(str(tmp_path / "policy.pt"))
+    args = ["--policy", tmp_path / "policy.pt", "--config", tmp_path / "deploy.yaml", "--backend", "mujoco"]
+    assert run_sim2sim(*args) == 2  # 2 joints: no shipped robot has them
+    assert "2 joints fit no shipped robot" in capsys.readouterr().err
+    out = tmp_path / "report"
+    args += ["--robot", robot, "--num_envs", 2, "--duration", 1, "--settle", 0.5, "--sweep", "zero", "--out", out]
+    assert run_sim2sim(*args) in (0, 1)
+    report = json.loads((out / "report.json").read_text())
+    assert report["task"] == "toy export" and report["conventions"]["robot"] == robot
+    assert report["conventions"]["joint_names"] == ["a_joint", "b_joint"]  # SDK motors 1 (a), 0 (b)
+    assert report["conventions"]["actuator"]["kp"] == [30.0, 20.0]  # stiffness by motor: b 20, a 30
+    assert report["settings"]["fall_height"] is None and report["model"]["xml_path"].endswith("toy.xml")

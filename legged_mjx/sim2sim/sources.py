@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from legged_mjx.config import load_sections, to_dict
 from legged_mjx.errors import UserError
 from legged_mjx.policies import Policy, load_policy
+from legged_mjx.robots import load_robot
 from legged_mjx.run_config import actor_activation
 from legged_mjx.sim2sim.export_task import export_task_cfg, with_physics_step
 from legged_mjx.sim2sim.exports.conventions import PROFILE_TAG, Conventions, from_profile, to_profile
@@ -79,7 +80,7 @@ def from_policy_file(
         conv = with_physics_step(conv, xml_path)
     policy = load_policy(policy_path, device=device, action_dim=len(conv.joint_names))
     cfg = export_task_cfg(conv, xml_path)
-    name = f"{os.path.basename(conv.robot).removesuffix('.yaml')} export"
+    name = f"{load_robot(conv.robot).name} export"
     return Source(
         policy, name, JointPositionTask, cfg, kind, config_path, to_profile(conv), conv.notes, conv.assumptions
     )
