@@ -148,3 +148,13 @@ def test_an_export_for_a_robot_of_your_own_runs_with_robot_yaml_and_no_python(tm
     assert report["conventions"]["joint_names"] == ["a_joint", "b_joint"]  # SDK motors 1 (a), 0 (b)
     assert report["conventions"]["actuator"]["kp"] == [30.0, 20.0]  # stiffness by motor: b 20, a 30
     assert report["settings"]["fall_height"] is None and report["model"]["xml_path"].endswith("toy.xml")
+
+
+def test_a_checkpoint_runs_on_another_mjcf_of_its_robot(tiny_run, tmp_path):
+    scene = go2_variant(tmp_path, legs=MENAGERIE_LEGS, damping=2.0, frictionloss=0.2, menagerie=True)
+    out = tmp_path / "report"
+    args = ["--checkpoint", tiny_run / "model_1.pt", "--xml-path", scene, "--backend", "mujoco", "--num_envs", 2]
+    assert run_sim2sim(*args, "--duration", 1, "--settle", 0.5, "--sweep", "zero", "--out", out) in (0, 1)
+    report = json.loads((out / "report.json").read_text())
+    assert report["task"] == "go2" and report["model"]["xml_path"] == scene
+    assert "model adds joint damping (N m s/rad): 2 on 12" in report["notes"]
