@@ -20,20 +20,32 @@ def asset_path(*parts: str) -> str:
     return os.path.join(ASSETS_DIR, *parts)
 
 
-def load_model(xml_path: str) -> mujoco.MjModel:
-    """Compile an MJCF file; a missing or invalid file is a UserError with MuJoCo's reason."""
+def load_spec(xml_path: str) -> mujoco.MjSpec:
+    """Parse an MJCF file into an editable MjSpec; a missing or invalid file is a UserError."""
     if not os.path.isfile(xml_path):
         raise UserError(f"model file not found: {xml_path}")
     try:
-        model = mujoco.MjModel.from_xml_path(xml_path)
+        return mujoco.MjSpec.from_file(xml_path)
     except ValueError as error:
-        reason = " ".join(str(error).split())
-        raise UserError(f"cannot load MJCF {xml_path}: {reason}") from None
+        raise UserError(f"cannot load MJCF {xml_path}: {' '.join(str(error).split())}") from None
+
+
+def compile_spec(spec: mujoco.MjSpec, xml_path: str) -> mujoco.MjModel:
+    """Compile a robot's scene; it must have a free joint first (the floating base) and a floor."""
+    try:
+        model = spec.compile()
+    except ValueError as error:
+        raise UserError(f"cannot load MJCF {xml_path}: {' '.join(str(error).split())}") from None
     if model.njnt == 0 or model.jnt_type[0] != mujoco.mjtJoint.mjJNT_FREE:
         raise UserError(f"{xml_path}: the robot's root body needs a free joint as the model's first joint")
     if not np.any(model.geom_type == mujoco.mjtGeom.mjGEOM_PLANE):
         raise UserError(f"{xml_path}: no floor (plane geom) in the model; load the scene file, not the robot alone")
     return model
+
+
+def load_model(xml_path: str) -> mujoco.MjModel:
+    """Compile an MJCF file as it is (load_spec, compile_spec)."""
+    return compile_spec(load_spec(xml_path), xml_path)
 
 
 MODEL_PARAMS = {"friction": 1.0, "mass": 1.0, "added_base_mass": 0.0}  # per-environment model parameters, nominal

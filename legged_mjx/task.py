@@ -26,7 +26,8 @@ from legged_mjx.domain_rand import DomainRandCfg
 from legged_mjx.episode_log import episode_log
 from legged_mjx.errors import UserError
 from legged_mjx.foot_timers import initial_timers, update_timers
-from legged_mjx.model import apply_model_params, joint_index, load_model, root_body, sensor_adr
+from legged_mjx.model import apply_model_params, compile_spec, joint_index, load_spec, root_body
+from legged_mjx.model_edits import add_foot_sensors, foot_contact_adr
 from legged_mjx.observations import ObsCfg, check_layout, observe
 from legged_mjx.state import Physics, Snapshot, State, physics_of
 from rewards import RewardCfg, check_weights, compute_rewards
@@ -54,6 +55,9 @@ class EnvCfg:
     joint_names: list = field(default_factory=list)  # observed joints, in observation order
     default_joint_pos: dict = field(default_factory=dict)  # joint name -> rad (reset pose, obs offset)
     foot_contact_sensors: list = field(default_factory=list)  # MJCF contact sensors, one per foot (> 0: touching)
+    foot_geoms: list = field(default_factory=list)  # regex per foot: where the model lacks a foot's sensors, added here
+    foot_sites: list = field(default_factory=list)  # regex per foot: a sole site for the added velocity sensor
+    robot: str = ""  # the robot description (legged_mjx/robots.py) this config follows, "" for none
     action_clip: float = 100.0  # actions are clipped to +-action_clip
     action_latency: bool = True  # apply the previous step's action (one control step of latency)
     friction_scale: float = 1.0  # multiplies every geom's sliding friction (perturbation studies)
@@ -110,7 +114,16 @@ class LocomotionTask(abc.ABC):
         check_commands(cfg.command)
         if env.decimation < 1 or env.sim_dt <= 0:
             raise UserError("need decimation >= 1 and sim_dt > 0")
-        self.mj_model = load_model(env.xml_path)
+        spec = load_spec(env.xml_path)
+        self.mj_model = compile_spec(spec, env.xml_path)
+        self.model_notes = self.edit_spec(spec, self.mj_model)  # what was changed in the MJCF, and why
+        if self.model_notes:
+            self.mj_model = compile_spec(spec, env.xml_path)
+        if not math.isclose(self.mj_model.opt.timestep, env.sim_dt):
+            self.model_notes.append(
+                f"physics timestep {env.sim_dt:g} s (the model's own is {self.mj_model.opt.timestep:g} s)"
+            )
+        self.mj_model.opt.timestep = env.sim_dt
         self.base_body = root_body(self.mj_model)
         self.adapt_model(self.mj_model)
         self.joints = joint_index(self.mj_model, env.joint_names)
@@ -118,9 +131,7 @@ class LocomotionTask(abc.ABC):
         if missing:
             raise UserError(f"default_joint_pos missing for: {', '.join(missing)}")
         self.default_joint_pos = np.asarray([env.default_joint_pos[n] for n in env.joint_names], np.float32)
-        self.foot_contact_adr = sensor_adr(self.mj_model, env.foot_contact_sensors)
-        if len(self.foot_contact_adr) != len(env.foot_contact_sensors):
-            raise UserError('foot_contact_sensors must each give one value (MJCF <contact ... data="found"/>)')
+        self.foot_contact_adr = foot_contact_adr(self.mj_model, env.foot_contact_sensors)  # (F, K)
         self.setup()
         self.obs_noise = domain_rand.observation_noise(cfg.domain_rand, cfg.obs.groups)
         self.dt = env.sim_dt * env.decimation
@@ -158,6 +169,14 @@ class LocomotionTask(abc.ABC):
 
     # ----- robot hooks -------------------------------------------------------------------------
     applies_body_forces = False  # True if `control` returns Cartesian body forces (xfrc_applied)
+
+    def edit_spec(self, spec, model) -> list:
+        """Robot hook: edit the MJCF (MjSpec `spec`; `model` is it compiled as loaded) before the
+        task compiles it; returns notes, one line per change. Default: add the foot sensors the
+        model lacks (model_edits.add_foot_sensors, from env.foot_geoms and env.foot_sites)."""
+        env = self.cfg.env
+        velocity = getattr(env, "foot_velocity_sensors", [])
+        return add_foot_sensors(spec, model, env.foot_contact_sensors, velocity, env.foot_geoms, env.foot_sites)
 
     def setup(self) -> None:
         """Robot hook: look up robot-specific indices in self.mj_model (may edit it)."""
@@ -204,6 +223,10 @@ class LocomotionTask(abc.ABC):
         return {}
 
     # ----- reset and step ----------------------------------------------------------------------
+    def feet_touching(self, sensordata):
+        """(..., F) bool: each foot's contact sensors (foot_contact_adr) report a contact."""
+        return (sensordata[..., self.foot_contact_adr] > 0).any(axis=-1)
+
     def snapshot(self, physics: Physics, *, command, params, action=None, prev_action=None) -> Snapshot:
         """What observation, reward and termination terms may read, from one environment's physics;
         action and prev_action (clipped policy actions) default to zeros and the foot timers are a
@@ -226,7 +249,7 @@ class LocomotionTask(abc.ABC):
             command=command,
             action=action,
             prev_action=prev_action,
-            foot_contact=physics.sensordata[self.foot_contact_adr] > 0,
+            foot_contact=self.feet_touching(physics.sensordata),
             params=params,
             extras=self.extras(physics, params),
             foot_timers=initial_timers(len(self.foot_contact_adr)),

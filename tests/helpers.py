@@ -37,6 +37,16 @@ def host_data(model: mujoco.MjModel, qpos, qvel=None) -> mujoco.MjData:
     return data
 
 
+def run_sim2sim(*args) -> int:
+    """sim2sim.py's exit status for these arguments (a SystemExit's code for a bad input)."""
+    import sim2sim
+
+    try:
+        return sim2sim.main([str(a) for a in args])
+    except SystemExit as exit_:
+        return exit_.code
+
+
 def index_map(from_names, to_names) -> np.ndarray:
     """Indices `idx` with to_vector = from_vector[idx], matching joints by name."""
     position = {name: i for i, name in enumerate(from_names)}

@@ -17,6 +17,8 @@ from legged_mjx.model import asset_path
 from legged_mjx.run_folders import save_run_configs
 from legged_mjx.tasks import make_task, task_config
 
+GO2_PARTS = ("hip", "thigh", "calf")
+
 
 def test_joint_orders_round_trip_by_name():
     mjcf, isaac, genesis = (go2_joint_names(c) for c in ("mjcf", "isaac", "genesis"))
@@ -108,7 +110,8 @@ def test_ballu_cli_flags_reach_the_configs():
 
 
 def test_another_go2_mjcf_is_wired_by_joint_name(tmp_path):
-    """Actuators declared in reverse order still drive the right joints."""
+    """Actuators declared in reverse order are replaced by motors in joint order that drive the right
+    joints with the same torque limits."""
     text = open(asset_path("go2", "go2.xml")).read()
     head, rest = text.split("<actuator>")
     body, tail = rest.split("</actuator>")
@@ -119,5 +122,8 @@ def test_another_go2_mjcf_is_wired_by_joint_name(tmp_path):
     model = task.mj_model
     for name, actuator in zip(task.cfg.env.joint_names, task.actuators.motors.ids):
         assert model.actuator_trnid[actuator, 0] == model.joint(name).id
-    assert task.actuators.motors.ids[0] != make_task("go2").actuators.motors.ids[0]
+    (note,) = task.model_notes  # replaced, in joint order, with the model's torque limits
+    assert "listed in another order than the joints" in note and "23.7 N m on 8, 45.43 N m on 4" in note
+    assert [model.actuator(a).name for a in range(model.nu)][:3] == [f"FL_{part}_joint_motor" for part in GO2_PARTS]
+    np.testing.assert_allclose(task.actuators.torque_limit, make_task("go2").actuators.torque_limit)
     assert os.path.basename(task.cfg.env.xml_path) == "scene.xml"

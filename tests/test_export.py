@@ -22,8 +22,9 @@ from legged_mjx.export.onnx_metadata import DEPLOY_YAML_KEY, MJLAB_KEYS, attach_
 from legged_mjx.export.policy_files import export_policy
 from legged_mjx.joint_orders import go2_joint_names
 from legged_mjx.policies import load_policy
-from legged_mjx.sim2sim.evaluate import EvalSettings, build_task
-from legged_mjx.sim2sim.onnx_metadata import from_onnx_metadata
+from legged_mjx.sim2sim.evaluate import build_task
+from legged_mjx.sim2sim.settings import EvalSettings
+from legged_mjx.sim2sim.exports.onnx_metadata import from_onnx_metadata
 from legged_mjx.sim2sim.sources import from_policy_file, read_conventions
 from legged_mjx.tasks import make_task
 from shared_fixtures import fixture_dir
@@ -66,7 +67,7 @@ def same_shape(ours, theirs) -> bool:
 
 
 def load(path: str) -> dict:
-    from legged_mjx.sim2sim.facts import load_yaml  # reads the G1 file's python/slice tag
+    from legged_mjx.sim2sim.exports.facts import load_yaml  # reads the G1 file's python/slice tag
 
     return load_yaml(path)
 

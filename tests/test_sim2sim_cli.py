@@ -246,7 +246,7 @@ def test_bad_input_is_one_line_error(capsys, args, message):
 
 @needs_fixture
 def test_policy_that_does_not_fit_the_conventions(tmp_path, capsys):
-    from legged_mjx.sim2sim.conventions import to_profile
+    from legged_mjx.sim2sim.exports.conventions import to_profile
     from legged_mjx.sim2sim.sources import read_conventions
 
     profile = to_profile(read_conventions(DEPLOY)[1])
@@ -324,19 +324,24 @@ def test_what_ballu_lacks_is_a_one_line_error(ballu_checkpoint, capsys, args, me
     assert len(err) == 1 and err[0].startswith("error: ") and message in err[0], err
 
 
-def test_isaac_conventions_for_another_robot_are_a_one_line_error(tmp_path, capsys):
-    from legged_mjx.sim2sim.conventions import to_profile
+def test_conventions_of_a_robot_without_a_description_are_a_one_line_error(tmp_path, capsys):
+    from legged_mjx.sim2sim.exports.conventions import to_profile
     from legged_mjx.sim2sim.sources import read_conventions
     from legged_mjx.tasks.ballu import BALLU_JOINTS
 
     profile = to_profile(read_conventions(ENV_YAML)[1])
     profile["joint_names"] = BALLU_JOINTS
+    del profile["robot"]
     (tmp_path / "ballu.yaml").write_text(yaml.safe_dump(profile))
     (tmp_path / "policy.pt").write_bytes(b"")
     assert run_main("--policy", str(tmp_path / "policy.pt"), "--config", str(tmp_path / "ballu.yaml")) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "joint_names must be the 12 Go2 joints" in err[0], err
-    assert "sim2sim reads Isaac Lab exports for the Go2 only; evaluate other robots from a checkpoint" in err[0]
+    assert (
+        len(err) == 1
+        and "joints NECK, HIP_LEFT" in err[0]
+        and "fit no shipped robot (g1 (29 joints), go2 (12 joints))" in err[0]
+    )
+    assert "name it with --robot NAME or --robot path/robot.yaml" in err[0]
 
 
 @needs_fixture

@@ -32,7 +32,10 @@ class MjxBackend:
             import warp
 
             warp.config.quiet, warp.config.log_level = True, warp.LOG_WARNING  # no banner, no line per module
-        self.model = mjx.put_model(task.mj_model, impl=impl, device=device)
+        try:
+            self.model = mjx.put_model(task.mj_model, impl=impl, device=device)
+        except NotImplementedError as error:  # a model feature this MJX implementation lacks
+            raise UserError(f"backend {self.name} cannot run this model: {' '.join(str(error).split())}") from None
         if impl == "warp":  # Warp prints a line whenever a solve reaches the iteration cap (MuJoCo and MJX stop
             opt = self.model.opt  # silently, as this project relies on); its only switch is among its own options
             self.model = self.model.replace(opt=opt.replace(_impl=opt._impl.replace(warn_overflow=0)))

@@ -1,11 +1,13 @@
 """Sim-to-sim check of a velocity policy: run it over a batch of environments on a physics backend
 (native MuJoCo, MJX or MJX-Warp) through a sweep of commands and optional perturbations, and write
-a report. Isaac Lab exports (--policy with --config) are Go2 policies; this project's checkpoints
-(--checkpoint) run under their own task (go2, ballu, ballu-imu) and saved config.
+a report. Exports (--policy with --config, or an ONNX with metadata) run on the robot they are for
+(go2, g1, or --robot path/robot.yaml; docs/robots.md), on its MJCF or on yours (--xml-path); this
+project's checkpoints (--checkpoint) run under their own task and saved config.
 
     python sim2sim.py --policy exported/policy.pt --config params/env.yaml --out reports/go2
     python sim2sim.py --policy policy.onnx --config deploy.yaml --num_envs 256 --duration 20 --out reports/x
     python sim2sim.py --policy exported/policy.onnx          # conventions from the ONNX metadata (mjlab's keys)
+    python sim2sim.py --policy g1/policy.onnx --config g1/deploy.yaml --xml-path my_g1/scene.xml
     python sim2sim.py --checkpoint logs/go2-ppo-dynaflow/<run>/model_1000.pt --backend mujoco --num_envs 32
     python sim2sim.py --checkpoint logs/go2-ppo-dynaflow/<run>/      # the run's newest model_<it>.pt
     python sim2sim.py ... --perturb standard --perturb friction=0.5,mass=1.2 --video
@@ -21,7 +23,7 @@ video.webp. Exit status: 0 verdict pass, 1 verdict fail, 2 bad input.
 """
 
 from legged_mjx.backends import add_backend_arguments, resolve_backend
-from legged_mjx.cli import ArgumentParser, device_name, load_mujoco
+from legged_mjx.cli import ArgumentParser, device_name, existing_file, load_mujoco
 from legged_mjx.errors import UserError, exit_on_user_error
 from legged_mjx.run_folders import resolve_checkpoint
 from legged_mjx.sim2sim.settings import EvalSettings
@@ -39,7 +41,19 @@ def parse_args(argv=None):
         "--sim_dt",
         type=float,
         default=None,
-        help="physics timestep, s, for a deploy.yaml (default: its sim_dt, else 0.005)",
+        help="physics timestep, s (default: the --xml-path model's, else the export's; a deploy.yaml without one:"
+        " the robot's Isaac Lab step, 0.005)",
+    )
+    what.add_argument(
+        "--robot",
+        default=None,
+        help="the export's robot: go2, g1 or a robot.yaml (default: recognised from the export's joints)",
+    )
+    what.add_argument(
+        "--xml-path",
+        dest="xml_path",
+        default=None,
+        help="run on this MJCF scene of the robot (joints matched by name; actuators and foot sensors fitted)",
     )
     run = parser.add_argument_group("run")
     run.add_argument("--num_envs", type=int, default=256)
@@ -64,9 +78,17 @@ def parse_args(argv=None):
     )
     run.add_argument("--push_interval", type=float, default=4.0, help="seconds between pushes")
     run.add_argument(
-        "--fall_tilt", type=float, default=None, help="widen a tilt termination (Go2's) to |roll|, |pitch| (deg; 45)"
+        "--fall_tilt",
+        type=float,
+        default=None,
+        help="widen a tilt termination (Go2's) to |roll|, |pitch| (deg; default: the robot's, 45)",
     )
-    run.add_argument("--fall_height", type=float, default=0.15, help="base height (m) below which it fell")
+    run.add_argument(
+        "--fall_height",
+        type=float,
+        default=None,
+        help="base height (m) below which it fell (default: the robot's; 0.15)",
+    )
     run.add_argument("--init_noise", type=float, default=0.1, help="start joint angles: default + uniform(+-noise) rad")
     out = parser.add_argument_group("output")
     out.add_argument("--out", default=None, help="report folder (default reports/sim2sim-<date_time>)")
@@ -93,9 +115,10 @@ def parse_args(argv=None):
         raise UserError(f"--video_envs must be >= 1 with --video, got {args.video_envs}")
     args.thresholds = parse_thresholds(args.threshold)
     device_name(args.device)
+    existing_file(args.xml_path, "model file")
     if args.checkpoint:
-        if args.policy or args.config or args.sim_dt is not None:
-            raise UserError("give --checkpoint alone, or --policy with --config")
+        if args.policy or args.config or args.sim_dt is not None or args.robot:
+            raise UserError("give --checkpoint alone (and --xml-path), or --policy with --config")
         args.checkpoint = resolve_checkpoint(args.checkpoint)
     elif not args.policy or not (args.config or args.policy.endswith(".onnx")):
         raise UserError(

@@ -20,8 +20,8 @@ The raw-action clip c is written as unitree_rl_lab writes its own: one [-c, c] p
 
 import math
 
-from legged_mjx.joint_orders import go2_joint_names
 from legged_mjx.obs_layout import obs_layout
+from legged_mjx.robots import shipped_robots
 
 VELOCITY_COMMAND = "base_velocity"  # unitree_rl_lab's velocity command term
 VELOCITY_SLOTS = ("lin_vel_x", "lin_vel_y", "ang_vel_z")  # its ranges, in the schema's order
@@ -32,10 +32,13 @@ CONTROLLER_TERMS = ("base_ang_vel", "projected_gravity", "velocity_commands", "j
 
 
 def sdk_joint_order(joint_names: list) -> list | None:
-    """The robot's joints by Unitree SDK motor index, or None when the joints are not a Unitree
-    robot's whose SDK order this project knows (the Go2's, legged_mjx.joint_orders)."""
-    sdk = go2_joint_names("unitree_sdk")
-    return sdk if sorted(joint_names) == sorted(sdk) else None
+    """The robot's joints by Unitree SDK motor index, or None when the joints are not those of a
+    shipped robot whose description (assets/<robot>/robot.yaml) gives a unitree_sdk order."""
+    for robot in shipped_robots():
+        sdk = robot.joint_orders.get("unitree_sdk")
+        if sdk is not None and sorted(joint_names) == sorted(sdk):
+            return list(sdk)
+    return None
 
 
 def per_joint(value, count: int) -> list:

@@ -16,7 +16,7 @@ decimals, names as they are):
 mjlab's schema has no observation scales or clips, no policy period and no command ranges, so
 these keys alone do not describe a policy that scales its observations. This project adds one key
 of its own, DEPLOY_YAML_KEY, holding the exact text of the params/deploy.yaml written beside it;
-mjlab's readers ignore it, sim2sim reads it (legged_mjx/sim2sim/onnx_metadata.py).
+mjlab's readers ignore it, sim2sim reads it (legged_mjx/sim2sim/exports/onnx_metadata.py).
 """
 
 import onnx

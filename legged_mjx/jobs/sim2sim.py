@@ -13,6 +13,7 @@ from legged_mjx.files import atomic_write
 from legged_mjx.run_folders import has_run_configs
 from legged_mjx.sim2sim.eval_task import applicable_keys
 from legged_mjx.sim2sim.evaluate import build_task, evaluate
+from legged_mjx.sim2sim.model_report import model_facts
 from legged_mjx.sim2sim.perturbations import build_perturbations
 from legged_mjx.sim2sim.report import build_report, write_report
 from legged_mjx.sim2sim.sources import from_checkpoint, from_policy_file
@@ -25,9 +26,9 @@ def source_and_task(args) -> tuple:
     fit the conventions, gets the advice to pass it as --checkpoint."""
     try:
         if args.checkpoint:
-            source = from_checkpoint(args.checkpoint, args.device)
+            source = from_checkpoint(args.checkpoint, args.device, args.xml_path)
         else:
-            source = from_policy_file(args.policy, args.config, args.device, args.sim_dt)
+            source = from_policy_file(args.policy, args.config, args.device, args.sim_dt, args.robot, args.xml_path)
         return source, build_task(source, args.settings)
     except UserError as error:
         if args.policy and has_run_configs(args.policy):
@@ -56,10 +57,13 @@ def run(args, argv=None) -> int:
         print(f"[sim2sim] assumed: {assumption}")
     for note in [*source.notes, *notes]:
         print(f"[sim2sim] {note}")
+    model = model_facts(task)
+    for note in model["notes"]:
+        print(f"[sim2sim] model: {note}")
     evaluation = evaluate(task, source.policy, rows, perturbations, settings)
     checks = run_checks(evaluation, args.thresholds)
     command_line = shlex.join(["python", "sim2sim.py", *(sys.argv[1:] if argv is None else argv)])
-    report = build_report(evaluation, source, args.thresholds, checks, command_line, notes)
+    report = build_report(evaluation, source, args.thresholds, checks, command_line, notes, model)
     paths = write_report(out_dir, report, evaluation, source)
     if args.video:
         from legged_mjx.sim2sim.video import render_video

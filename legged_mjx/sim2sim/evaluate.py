@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from legged_mjx.errors import UserError
 from legged_mjx.obs_layout import policy_obs_dim
-from legged_mjx.sim2sim.eval_task import evaluation_task
+from legged_mjx.sim2sim.eval_task import evaluation_task, fall_limits
 from legged_mjx.sim2sim.layout import Layout
 from legged_mjx.sim2sim.measure import Measure
 from legged_mjx.sim2sim.metrics import Accumulator, summarize
@@ -40,7 +40,8 @@ class Evaluation:
 def build_task(source, settings: EvalSettings):
     """The evaluation task of the source's task and config; a policy whose input/output sizes do not
     fit it is a UserError."""
-    task = evaluation_task(source.task, source.task_cfg, settings.fall_tilt_deg, settings.fall_height)
+    tilt, height = fall_limits(source.task_cfg, settings.fall_tilt_deg, settings.fall_height)
+    task = evaluation_task(source.task_class, source.task_cfg, tilt, height)
     obs_dim, policy = policy_obs_dim(task), source.policy
     if (policy.obs_dim, policy.action_dim) != (obs_dim, task.num_actions):
         raise UserError(

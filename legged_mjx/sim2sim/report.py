@@ -44,8 +44,9 @@ def _finite(value):
     return value
 
 
-def build_report(evaluation, source, thresholds, checks: list, command_line: str, notes: list) -> dict:
-    """Everything about one evaluation; `notes` (e.g. perturbation sets left out) join the source's."""
+def build_report(evaluation, source, thresholds, checks: list, command_line: str, notes: list, model: dict) -> dict:
+    """Everything about one evaluation; `notes` (e.g. perturbation sets left out) join the source's
+    and the model's (`model`: model_report.model_facts)."""
     layout, policy = evaluation.layout, source.policy
     rows = [
         {
@@ -78,7 +79,8 @@ def build_report(evaluation, source, thresholds, checks: list, command_line: str
             "axes": layout.axes,
             "conventions": source.conventions,
             "assumptions": source.assumptions,
-            "notes": [*source.notes, *notes],
+            "notes": [*source.notes, *model["notes"], *notes],
+            "model": {key: value for key, value in model.items() if key != "notes"},
             "settings": {**asdict(evaluation.settings), "control_dt_s": evaluation.dt},
             "machine": machine_info(),
             "wall_time_s": round(evaluation.wall_time_s, 1),
@@ -122,6 +124,8 @@ def summary_markdown(report: dict) -> str:
         f"- task `{report['task']}`; policy: `{report['policy']['path']}` ({report['policy']['kind']},"
         f" sha256 {report['policy']['sha256'][:12]})",
         f"- conventions: `{report['source']['path']}` ({report['source']['kind']})",
+        f"- model: `{report['model']['xml_path']}`, physics step {report['model']['timestep_s']:g} s x"
+        f" {report['model']['decimation']} ({report['model']['integrator']}, {report['model']['cone']} cones)",
         f"- backend {s['backend']} on {s['device']}, {s['num_envs']} environments, {s['duration_s']:g} s each"
         f" (control dt {s['control_dt_s']:g} s), metrics after {s['settle_s']:g} s; seed {s['seed']}",
         f"- machine: {report['machine']['cpu']} ({report['machine']['cpu_count']} cores),"

@@ -23,8 +23,8 @@ class EvalSettings:
     backend: str = "mujoco"  # "mujoco" (native, CPU threads), "mjx" or "warp" (JAX device)
     device: str = "cpu"  # torch/JAX device of the MJX backend and the policy
     push_interval_s: float = 4.0  # s between pushes of sets with push > 0
-    fall_tilt_deg: float | None = None  # widens the task's tilt termination (None: 45 deg; eval_task.py)
-    fall_height: float = 0.15  # m: base below this is a fall (Go2 stands at ~0.27 m, BALLU's pelvis at ~0.7 m)
+    fall_tilt_deg: float | None = None  # widens a tilt termination (None: the robot's, else 45 deg)
+    fall_height: float | None = None  # m: base below this is a fall (None: the robot's, else 0.15; eval_task.py)
     init_joint_noise: float = 0.1  # rad: start joint angles = default + uniform(-noise, noise)
     video_envs: int = 0  # record base poses of this many nominal environments (one per row)
     threads: int | None = None  # native backend threads (default: all cores)

@@ -40,6 +40,11 @@ def _lookup(name: str):
     return TASKS[name]
 
 
+def task_class(name: str) -> type:
+    """The LocomotionTask subclass of task `name`."""
+    return _lookup(name)[0]
+
+
 def task_config(name: str, overrides: dict | None = None):
     """The default config of task `name` with overrides applied."""
     return apply_overrides(_lookup(name)[1](), overrides or {})

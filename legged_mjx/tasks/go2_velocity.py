@@ -10,24 +10,25 @@ from dataclasses import dataclass, field
 from legged_mjx.commands import CommandCfg
 from legged_mjx.joint_orders import go2_joint_names
 from legged_mjx.observations import ObsCfg, ObsTerm
+from legged_mjx.robots import load_robot
 from legged_mjx.task import TaskCfg
-from legged_mjx.tasks.go2 import GO2_LEGS, Go2EnvCfg
+from legged_mjx.tasks.go2 import ROBOT, Go2EnvCfg
 from rewards import RewardCfg
 
 OBS_CLIP = 100.0  # every term of unitree_rl_lab's Go2 observation groups is clipped to +-100
 
-# UNITREE_GO2_CFG.init_state.joint_pos: left hips +0.1, right hips -0.1
-GO2_VELOCITY_DEFAULT_POSE = {
-    **{f"{leg}_hip_joint": 0.1 if leg[1] == "L" else -0.1 for leg in GO2_LEGS},
-    **{f"{leg}_thigh_joint": 0.8 if leg[0] == "F" else 1.0 for leg in GO2_LEGS},
-    **{f"{leg}_calf_joint": -1.5 for leg in GO2_LEGS},
-}
+
+def unitree_default_pose() -> dict:
+    """UNITREE_GO2_CFG.init_state.joint_pos (left hips +0.1, right hips -0.1, front thighs 0.8, rear
+    thighs 1.0, calves -1.5 rad), as the Go2's description states it (assets/go2/robot.yaml)."""
+    robot = load_robot(ROBOT)
+    return dict(zip(robot.joints, robot.default_pose(robot.joints)))
 
 
 @dataclass
 class Go2VelocityEnvCfg(Go2EnvCfg):
     joint_names: list = field(default_factory=lambda: go2_joint_names("isaac"))  # Isaac Lab's articulation order
-    default_joint_pos: dict = field(default_factory=lambda: dict(GO2_VELOCITY_DEFAULT_POSE))
+    default_joint_pos: dict = field(default_factory=unitree_default_pose)
     action_scale: float | list = 0.25  # JointPositionActionCfg(scale=0.25, use_default_offset=True)
     kp: float | list = 25.0  # UNITREE_GO2_CFG: stiffness 25
     kd: float | list = 0.5  # damping 0.5

@@ -11,7 +11,8 @@ import numpy as np
 from legged_mjx import math as lmath
 from legged_mjx.actuators import JointPositionActuators
 from legged_mjx.errors import UserError
-from legged_mjx.model import sensor_adr
+from legged_mjx.model import joint_index, sensor_adr
+from legged_mjx.model_edits import one_motor_per_joint
 from legged_mjx.observations import register_obs_term
 from legged_mjx.task import EnvCfg, LocomotionTask
 
@@ -23,13 +24,15 @@ register_obs_term("joint_effort")(lambda s: s.extras["joint_torque"])
 class JointPositionEnvCfg(EnvCfg):
     """EnvCfg plus the actuator model (actuators.JointPositionActuators) and a tilt termination.
 
-    Per-joint values are a number or a list in joint_names order. One action per joint: target
-    q* = action_offset + action_scale x action (rad); "pd": tau = clip(kp (q* - q) - kd qd,
-    +-torque_limit) before every physics substep; "dc_motor": Isaac Lab's DCMotor clip (its
-    saturation_effort N m, velocity_limit rad/s, effort_limit N m in `dc_motor`). A missing
-    action_offset entry, gains or limits of the wrong length, or an unknown actuator law are a
-    UserError when the task is built. Go2's values: legged_mjx/tasks/go2.py; docs/architecture.md "Adding a robot"."""
+    Per-joint values are a number or a list in the action order (action_joint_names, else
+    joint_names). One action per joint: target q* = action_offset + action_scale x action (rad);
+    "pd": tau = clip(kp (q* - q) - kd qd, +-torque_limit) before every physics substep; "dc_motor":
+    Isaac Lab's DCMotor clip (its saturation_effort N m, velocity_limit rad/s, effort_limit N m in
+    `dc_motor`). A missing action_offset entry, gains or limits of the wrong length, or an unknown
+    actuator law are a UserError when the task is built. Go2's values: legged_mjx/tasks/go2.py;
+    docs/architecture.md "Adding a robot"."""
 
+    action_joint_names: list | None = None  # the action order, where it differs from joint_names (None: same)
     action_scale: float | list = 0.25  # target = offset + action_scale * action
     action_offset: dict | None = None  # joint name -> rad; None: the default pose
     kp: float | list = 20.0  # N m / rad
@@ -59,24 +62,32 @@ def soft_limits(low: np.ndarray, high: np.ndarray, factor: float) -> np.ndarray:
 class JointPositionTask(LocomotionTask):
     """One action per joint in joint_names: its position target (see JointPositionEnvCfg)."""
 
+    def edit_spec(self, spec, model) -> list:
+        """The foot sensors, and one <motor> per controlled joint in joint order (model_edits)."""
+        return [*super().edit_spec(spec, model), *one_motor_per_joint(spec, model, self.cfg.env.joint_names)]
+
     def setup(self) -> None:
         env = self.cfg.env
+        names = env.action_joint_names or env.joint_names
+        if sorted(names) != sorted(env.joint_names):
+            raise UserError("action_joint_names must be the joints of joint_names, in the action's order")
         offset = env.action_offset or env.default_joint_pos
-        missing = [n for n in env.joint_names if n not in offset]
+        missing = [n for n in names if n not in offset]
         if missing:
             raise UserError(f"action_offset missing for: {', '.join(missing)}")
         self.actuators = JointPositionActuators(
             self.mj_model,
-            env.joint_names,
+            names,
             action_scale=env.action_scale,
-            action_offset=[offset[n] for n in env.joint_names],
+            action_offset=[offset[n] for n in names],
             kp=env.kp,
             kd=env.kd,
             law=env.actuator,
             torque_limit=env.torque_limit,
             dc_motor=env.dc_motor,
         )
-        self.num_actions = len(env.joint_names)
+        self.action_joints = joint_index(self.mj_model, names)
+        self.num_actions = len(names)
         self.foot_velocity_adr = sensor_adr(self.mj_model, env.foot_velocity_sensors)
         self.soft_joint_pos_limits = soft_limits(
             self.joints.range_low, self.joints.range_high, env.soft_joint_pos_limit_factor
@@ -90,15 +101,15 @@ class JointPositionTask(LocomotionTask):
         return self.actuators.torque(q, qd, targets, params.get("gain", 1.0))
 
     def control(self, physics, targets, params) -> tuple:
-        q = physics.qpos[self.joints.qpos_adr]
-        qd = physics.qvel[self.joints.dof_adr]
+        q = physics.qpos[self.action_joints.qpos_adr]
+        qd = physics.qvel[self.action_joints.dof_adr]
         return self.actuators.ctrl(self.joint_torque(q, qd, targets, params)), None
 
     def extras(self, physics, params) -> dict:
-        """joint_torque (J,) N m and joint_acc (J,) rad/s^2 of the last physics substep (its motors'
-        ctrl x gear, clipped as MuJoCo clips ctrl; MuJoCo leaves qacc in qacc_warmstart),
-        soft_joint_pos_limits (J, 2) rad, and foot_vel_world (F, 3) m/s where foot velocity sensors
-        are configured."""
+        """joint_torque (J,) N m in the action order and joint_acc (J,) rad/s^2 in joint_names order,
+        of the last physics substep (its motors' ctrl x gear, clipped as MuJoCo clips ctrl; MuJoCo
+        leaves qacc in qacc_warmstart), soft_joint_pos_limits (J, 2) rad, and foot_vel_world (F, 3)
+        m/s where foot velocity sensors are configured."""
         motors = self.actuators.motors
         torque = jnp.clip(physics.ctrl[motors.ids] * motors.gear, -motors.torque_limit, motors.torque_limit)
         readings = {

@@ -22,9 +22,9 @@ import yaml
 
 from legged_mjx.errors import UserError
 from legged_mjx.export.onnx_metadata import DEPLOY_YAML_KEY, read_metadata
-from legged_mjx.sim2sim.conventions import Conventions, obs_term
-from legged_mjx.sim2sim.deploy_yaml import from_deploy_yaml
-from legged_mjx.sim2sim.isaac_go2 import joint_names_of
+from legged_mjx.robots import recognise_robot
+from legged_mjx.sim2sim.exports.conventions import Conventions, obs_term
+from legged_mjx.sim2sim.exports.deploy_yaml import from_deploy_yaml
 
 GAIN_KEYS = ("joint_names", "joint_stiffness", "joint_damping", "default_joint_pos")
 REQUIRED = (*GAIN_KEYS, "observation_names", "action_scale")
@@ -76,12 +76,14 @@ def _check_gains(names: list, kp: list, kd: list, source: str) -> None:
         raise UserError(f"{source}: metadata PD gains must be > 0, got {', '.join(bad)}: give --config")
 
 
-def _gains(metadata: dict, source: str) -> tuple[list, list, list, list]:
-    """(joint names, kp, kd, default joint positions), checked."""
-    names = joint_names_of(_csv(metadata, "joint_names", source), source)
+def _gains(metadata: dict, source: str, robot: str | None) -> tuple[str, list, list, list, list]:
+    """(robot, joint names, kp, kd, default joint positions), checked; the robot is `robot` (--robot)
+    or the shipped one whose joints the metadata names (legged_mjx/robots.py)."""
+    names = _csv(metadata, "joint_names", source)
+    robot = robot or recognise_robot(f"{source} metadata joint_names", joint_names=names).name
     kp, kd, default = (_numbers(metadata, key, len(names), source) for key in GAIN_KEYS[1:])
     _check_gains(names, kp, kd, source)
-    return names, kp, kd, default
+    return robot, names, kp, kd, default
 
 
 def _action_scale(metadata: dict, count: int, source: str) -> list:
@@ -91,8 +93,8 @@ def _action_scale(metadata: dict, count: int, source: str) -> list:
     return scale * count if len(scale) == 1 else scale
 
 
-def _from_mjlab_keys(metadata: dict, source: str, sim_dt: float | None) -> Conventions:
-    names, kp, kd, default = _gains(metadata, source)
+def _from_mjlab_keys(metadata: dict, source: str, sim_dt: float | None, robot: str | None) -> Conventions:
+    robot, names, kp, kd, default = _gains(metadata, source, robot)
     observations = []
     for name in _csv(metadata, "observation_names", source):
         if name not in OBSERVATIONS:
@@ -106,6 +108,7 @@ def _from_mjlab_keys(metadata: dict, source: str, sim_dt: float | None) -> Conve
     if abs(decimation * physics_dt - step) > 1e-9:
         raise UserError(f"{source}: --sim_dt {physics_dt} does not divide mjlab's policy period {step:g} s")
     return Conventions(
+        robot=robot,
         joint_names=names,
         default_joint_pos=default,
         action_scale=_action_scale(metadata, len(names), source),
@@ -131,7 +134,7 @@ def _from_mjlab_keys(metadata: dict, source: str, sim_dt: float | None) -> Conve
     )
 
 
-def _from_deploy_yaml(metadata: dict, source: str, sim_dt: float | None) -> Conventions:
+def _from_deploy_yaml(metadata: dict, source: str, sim_dt: float | None, robot: str | None) -> Conventions:
     """The deploy.yaml kept in the metadata, which mjlab's keys beside it must agree with."""
     try:
         data = yaml.safe_load(metadata[DEPLOY_YAML_KEY])
@@ -139,8 +142,8 @@ def _from_deploy_yaml(metadata: dict, source: str, sim_dt: float | None) -> Conv
         raise UserError(f"{source}: metadata {DEPLOY_YAML_KEY} is not YAML: {' '.join(str(error).split())}") from None
     if not isinstance(data, dict):
         raise UserError(f"{source}: metadata {DEPLOY_YAML_KEY} is not a YAML mapping")
-    conv = from_deploy_yaml(data, f"{source} ({DEPLOY_YAML_KEY})", sim_dt)
-    names, kp, kd, default = _gains(metadata, source)
+    conv = from_deploy_yaml(data, f"{source} ({DEPLOY_YAML_KEY})", sim_dt, robot)
+    _, names, kp, kd, default = _gains(metadata, source, conv.robot)
     pairs = {
         "joint_stiffness": (kp, conv.kp),
         "joint_damping": (kd, conv.kd),
@@ -155,9 +158,10 @@ def _from_deploy_yaml(metadata: dict, source: str, sim_dt: float | None) -> Conv
     return conv
 
 
-def from_onnx_metadata(path: str, sim_dt: float | None = None) -> tuple[str, Conventions]:
+def from_onnx_metadata(path: str, sim_dt: float | None = None, robot: str | None = None) -> tuple[str, Conventions]:
     """(kind, Conventions) from the metadata of the ONNX file at `path`: "onnx_deploy_yaml" (this
-    project's exports) or "onnx_mjlab" (mjlab's keys only); `sim_dt` overrides the physics step."""
+    project's exports) or "onnx_mjlab" (mjlab's keys only); `sim_dt` overrides the physics step;
+    `robot` (a name or robot.yaml path) where the joint names do not say it."""
     metadata = read_metadata(path)
     missing = [key for key in REQUIRED if key not in metadata]
     if missing:
@@ -166,5 +170,5 @@ def from_onnx_metadata(path: str, sim_dt: float | None = None) -> tuple[str, Con
             f"{path}: no mjlab metadata in the ONNX file (missing {missing}): give its conventions with --config"
         )
     if DEPLOY_YAML_KEY in metadata:
-        return "onnx_deploy_yaml", _from_deploy_yaml(metadata, path, sim_dt)
-    return "onnx_mjlab", _from_mjlab_keys(metadata, path, sim_dt)
+        return "onnx_deploy_yaml", _from_deploy_yaml(metadata, path, sim_dt, robot)
+    return "onnx_mjlab", _from_mjlab_keys(metadata, path, sim_dt, robot)
