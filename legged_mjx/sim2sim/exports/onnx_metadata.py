@@ -1,5 +1,5 @@
 """Conventions from an ONNX policy's own metadata (`sim2sim.py --policy policy.onnx` without
---config), for the Go2 (isaac_go2.py).
+--config), for a described robot (legged_mjx/robots.py) recognised from the joint names.
 
 Two kinds of files carry it:
 - this project's exports (legged_mjx/export): mjlab's keys plus the exact deploy.yaml under
