@@ -25,9 +25,11 @@ from legged_mjx.commands import CommandCfg, check_commands, sample_command
 from legged_mjx.domain_rand import DomainRandCfg
 from legged_mjx.episode_log import episode_log
 from legged_mjx.errors import UserError
-from legged_mjx.model import apply_model_params, joint_index, load_model, root_body, sensor_adr
+from legged_mjx.model import apply_model_params, joint_index, joint_torque_map, load_model, root_body, sensor_adr
 from legged_mjx.observations import ObsCfg, check_layout, observe
 from legged_mjx.state import Physics, Snapshot, State, physics_of
+from legged_mjx.terrain.config import TerrainCfg
+from legged_mjx.terrain.task_terrain import TaskTerrain
 from rewards import RewardCfg, check_weights, compute_rewards
 
 
@@ -58,6 +60,7 @@ class TaskCfg:
     reward: RewardCfg
     command: CommandCfg
     domain_rand: DomainRandCfg = field(default_factory=DomainRandCfg)
+    terrain: TerrainCfg = field(default_factory=TerrainCfg)
 
 
 def initial_physics(model: mujoco.MjModel, qpos: np.ndarray) -> Physics:
@@ -86,7 +89,11 @@ class LocomotionTask(abc.ABC):
         check_commands(cfg.command)
         if env.decimation < 1 or env.sim_dt <= 0:
             raise UserError("need decimation >= 1 and sim_dt > 0")
-        self.mj_model = load_model(env.xml_path)
+        self.terrain = TaskTerrain(cfg.terrain, env.episode_length_s)
+        if self.terrain.terrain is not None and not self.supports_terrain:
+            raise UserError(f"{type(self).__name__} runs on the flat floor only (terrain.generator must be null: --terrain flat)")
+        self.mj_model = load_model(env.xml_path, edits=[self.edit_spec, self.terrain.add_to])
+        self.terrain.bind(self.mj_model)
         self.mj_model.opt.timestep = env.sim_dt
         self.base_body = root_body(self.mj_model)
         apply_model_params(self.mj_model, {"friction": env.friction_scale, "mass": env.mass_scale}, self.base_body)
@@ -98,6 +105,7 @@ class LocomotionTask(abc.ABC):
         self.foot_contact_adr = sensor_adr(self.mj_model, env.foot_contact_sensors)
         if len(self.foot_contact_adr) != len(env.foot_contact_sensors):
             raise UserError('foot_contact_sensors must each give one value (MJCF <contact ... data="found"/>)')
+        self.joint_torque_map = joint_torque_map(self.mj_model, self.joints.dof_adr)
         self.setup()
         self.obs_noise = domain_rand.observation_noise(cfg.domain_rand, cfg.obs.groups)
         self.dt = env.sim_dt * env.decimation
@@ -128,6 +136,10 @@ class LocomotionTask(abc.ABC):
 
     # ----- robot hooks -------------------------------------------------------------------------
     applies_body_forces = False  # True if `control` returns Cartesian body forces (xfrc_applied)
+    supports_terrain = True  # False: the robot runs on the scene's flat floor only
+
+    def edit_spec(self, spec) -> None:
+        """Robot hook: change the mujoco.MjSpec of the scene before it is compiled (e.g. collision)."""
 
     def setup(self) -> None:
         """Robot hook: look up robot-specific indices in self.mj_model (may edit it)."""
@@ -163,14 +175,21 @@ class LocomotionTask(abc.ABC):
         return {}
 
     # ----- reset and step ----------------------------------------------------------------------
-    def snapshot(self, physics: Physics, *, command, params, action=None, prev_action=None) -> Snapshot:
+    def snapshot(
+        self, physics: Physics, *, command, params, action=None, prev_action=None, feet_air_time=None
+    ) -> Snapshot:
         """What observation, reward and termination terms may read, from one environment's physics;
-        action and prev_action (clipped policy actions) default to zeros, as at a reset."""
+        action and prev_action (clipped policy actions) default to zeros and feet_air_time (the
+        State's, before this step) to zeros, as at a reset."""
         no_action = jnp.zeros(self.num_actions, jnp.float32)
         action = no_action if action is None else action
         prev_action = no_action if prev_action is None else prev_action
         qpos, qvel = physics.qpos, physics.qvel
         quat = qpos[3:7]
+        contact = physics.sensordata[self.foot_contact_adr] > 0
+        air_before = jnp.zeros(len(self.foot_contact_adr), jnp.float32) if feet_air_time is None else feet_air_time
+        first_contact = contact & (air_before > 0)
+        ground = self.terrain.scan(qpos[0:3], quat)
         return Snapshot(
             base_pos_world=qpos[0:3],
             base_quat_world=quat,
@@ -184,16 +203,25 @@ class LocomotionTask(abc.ABC):
             command=command,
             action=action,
             prev_action=prev_action,
-            foot_contact=physics.sensordata[self.foot_contact_adr] > 0,
+            foot_contact=contact,
+            feet_air_time=jnp.where(contact & ~first_contact, 0.0, air_before + self.dt),
+            feet_first_contact=first_contact,
+            joint_torque=jnp.asarray(self.joint_torque_map) @ physics.ctrl,
+            joint_acc=physics.qacc_warmstart[self.joints.dof_adr],
+            height_scan=qpos[2] - ground - self.cfg.terrain.height_scan_offset,
+            ground_height=jnp.mean(ground),
             params=params,
             extras=self.extras(physics, params),
         )
 
-    def reset(self, key: jax.Array, env_id: jax.Array) -> State:
-        """A fresh episode: the reset pose at rest, a new command and new physics parameters."""
+    def reset(self, key: jax.Array, env_id: jax.Array, cell: dict | None = None) -> State:
+        """A fresh episode: the reset pose at rest, a new command and new physics parameters, on the
+        terrain `cell` ({terrain_level, terrain_type}; None: the first episode's)."""
         key, key_command, key_params, key_random, key_start, key_noise = jax.random.split(key, 6)
         params = domain_rand.sample_params(self.cfg.domain_rand, key_random, self.dt)
         params.update(self.sample_params(key_params))
+        if self.terrain.terrain is not None:
+            params.update(cell or self.terrain.initial_cell(jax.random.fold_in(key_start, 1), env_id))
         command = sample_command(self.cfg.command, key_command, env_id)
         no_action = jnp.zeros(self.num_actions, jnp.float32)
         physics = jax.tree.map(jnp.asarray, self.reset_physics)
@@ -206,6 +234,7 @@ class LocomotionTask(abc.ABC):
             self.default_joint_pos,
             (self.joints.range_low, self.joints.range_high),
         )
+        qpos = self.terrain.spawn(qpos, params, jax.random.fold_in(key_start, 2))
         physics = physics.replace(qpos=qpos, qvel=qvel)
         snap = self.snapshot(physics, command=command, params=params)
         obs, history = observe(self.cfg.obs, snap, noise=self.obs_noise, key=key_noise)
@@ -225,6 +254,7 @@ class LocomotionTask(abc.ABC):
             episode_step=jnp.zeros((), jnp.int32),
             command=command,
             prev_action=no_action,
+            feet_air_time=jnp.zeros(len(self.foot_contact_adr), jnp.float32),
             params=params,
             key=key,
             env_id=env_id,
@@ -259,7 +289,12 @@ class LocomotionTask(abc.ABC):
         statistics and pre-reset physics, and is already the next episode's first state
         where the episode ended."""
         snap = self.snapshot(
-            physics, command=state.command, params=state.params, action=action, prev_action=state.prev_action
+            physics,
+            command=state.command,
+            params=state.params,
+            action=action,
+            prev_action=state.prev_action,
+            feet_air_time=state.feet_air_time,
         )
         physics_ok = jnp.isfinite(physics.qpos).all() & jnp.isfinite(physics.qvel).all()
         reward, terms = compute_rewards(self.cfg.reward, snap, self.dt)
@@ -284,11 +319,16 @@ class LocomotionTask(abc.ABC):
             episode_step=episode_step,
             command=command,
             prev_action=action,
+            feet_air_time=jnp.where(snap.foot_contact, 0.0, snap.feet_air_time),
             key=key,
             episode_sums=episode_sums,
         )
         done = terminated | truncated
-        fresh = self.reset(key_reset, state.env_id)
+        cell = None
+        if self.terrain.terrain is not None:
+            key_cell = jax.random.fold_in(key_reset, 3)
+            cell = self.terrain.next_cell(state.params, physics.qpos[0:2], state.command, key_cell)
+        fresh = self.reset(key_reset, state.env_id, cell)
         next_state = jax.tree.map(lambda f, r: jnp.where(done, f, r), fresh, running)
         return next_state.replace(
             reward=reward,

@@ -18,6 +18,7 @@ REWARD_TERMS = {name: fn for name, fn in vars(terms).items() if callable(fn) and
 class RewardCfg:
     weights: dict = field(default_factory=dict)  # term name -> weight (multiplied by the control dt)
     tracking_sigma: float = 0.25  # width of the exp tracking kernels (m^2/s^2 or rad^2/s^2)
+    feet_air_time_threshold: float = 0.5  # s: swings longer than this earn feet_air_time (Isaac Lab's threshold)
 
 
 def check_weights(cfg: RewardCfg) -> None:

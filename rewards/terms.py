@@ -32,8 +32,8 @@ def lin_vel_z(s: Snapshot, cfg) -> jnp.ndarray:
 
 
 def base_height(s: Snapshot, cfg) -> jnp.ndarray:
-    """(z - h_cmd)^2, base height (m) against the height command (command[3])."""
-    return jnp.square(s.base_pos_world[2] - s.command[3])
+    """(z - h_cmd)^2, base height z (m) above the mean ground under the height scan against the height command (command[3])."""
+    return jnp.square(s.base_pos_world[2] - s.ground_height - s.command[3])
 
 
 def action_rate(s: Snapshot, cfg) -> jnp.ndarray:
@@ -49,3 +49,24 @@ def similar_to_default(s: Snapshot, cfg) -> jnp.ndarray:
 def joint_vel_l2(s: Snapshot, cfg) -> jnp.ndarray:
     """sum qd^2 over the task's joints (rad^2/s^2)."""
     return jnp.sum(jnp.square(s.joint_vel))
+
+
+def ang_vel_xy_l2(s: Snapshot, cfg) -> jnp.ndarray:
+    """w_x^2 + w_y^2, body-frame roll and pitch rates (rad^2/s^2) (Isaac Lab ang_vel_xy_l2)."""
+    return jnp.sum(jnp.square(s.ang_vel_body[:2]))
+
+
+def joint_torques_l2(s: Snapshot, cfg) -> jnp.ndarray:
+    """sum tau^2 over the task's joints, motor torques of the last substep (N^2 m^2) (Isaac Lab joint_torques_l2)."""
+    return jnp.sum(jnp.square(s.joint_torque))
+
+
+def joint_acc_l2(s: Snapshot, cfg) -> jnp.ndarray:
+    """sum qdd^2 over the task's joints, accelerations of the last substep (rad^2/s^4) (Isaac Lab joint_acc_l2)."""
+    return jnp.sum(jnp.square(s.joint_acc))
+
+
+def feet_air_time(s: Snapshot, cfg) -> jnp.ndarray:
+    """sum over feet touching down of (swing time - cfg.feet_air_time_threshold) s, 0 when |cmd_xy| <= 0.1 m/s (Isaac Lab feet_air_time)."""
+    reward = jnp.sum((s.feet_air_time - cfg.feet_air_time_threshold) * s.feet_first_contact)
+    return reward * (jnp.linalg.norm(s.command[:2]) > 0.1)

@@ -127,6 +127,7 @@ class BalluTask(LocomotionTask):
     num_actions = 2
     uses_imu = False
     applies_body_forces = True
+    supports_terrain = False  # the balloon (a cylinder) has no heightfield collision in MJX; flat floor only
 
     def setup(self) -> None:
         env, model = self.cfg.env, self.mj_model

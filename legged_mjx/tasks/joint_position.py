@@ -6,6 +6,7 @@ README "Adding a robot" shows another.
 from dataclasses import dataclass, field
 
 import jax.numpy as jnp
+import mujoco
 import numpy as np
 
 from legged_mjx import math as lmath
@@ -32,10 +33,28 @@ class JointPositionEnvCfg(EnvCfg):
     )
     foot_velocity_sensors: list = field(default_factory=list)  # optional framelinvel per foot (sim2sim slip)
     max_roll_pitch_deg: float = 10.0  # |roll| or |pitch| beyond this terminates the episode
+    base_contact_geoms: list = field(default_factory=list)  # base geoms made to collide with the floor; touching it terminates
 
 
 class JointPositionTask(LocomotionTask):
     """One action per joint in joint_names: its position target (see JointPositionEnvCfg)."""
+
+    def edit_spec(self, spec) -> None:
+        """base_contact_geoms collide with the floor (their conaffinity takes the floor's contype) and
+        each gets a contact sensor `base_contact_<geom>` (Isaac Lab's base_contact termination)."""
+        floor = next(g for g in spec.worldbody.geoms if g.type == mujoco.mjtGeom.mjGEOM_PLANE)
+        for name in self.cfg.env.base_contact_geoms:
+            geom = spec.geom(name)
+            if geom is None:
+                raise UserError(f"base_contact_geoms: no geom named '{name}' in the model")
+            geom.conaffinity |= floor.contype
+            spec.add_sensor(
+                name=f"base_contact_{name}",
+                type=mujoco.mjtSensor.mjSENS_CONTACT,
+                objtype=mujoco.mjtObj.mjOBJ_GEOM,
+                objname=name,
+                intprm=[1, 1, 1],  # data="found", reduce="mindist", num=1
+            )
 
     def setup(self) -> None:
         env = self.cfg.env
@@ -56,6 +75,7 @@ class JointPositionTask(LocomotionTask):
         )
         self.num_actions = len(env.joint_names)
         self.foot_velocity_adr = sensor_adr(self.mj_model, env.foot_velocity_sensors)
+        self.base_contact_adr = sensor_adr(self.mj_model, [f"base_contact_{name}" for name in env.base_contact_geoms])
 
     def action_targets(self, action):
         return self.actuators.targets(action)
@@ -69,7 +89,15 @@ class JointPositionTask(LocomotionTask):
         qd = physics.qvel[self.joints.dof_adr]
         return self.actuators.ctrl(self.joint_torque(q, qd, targets, params)), None
 
+    def extras(self, physics, params) -> dict:
+        if not len(self.base_contact_adr):
+            return {}
+        return {"base_contact": jnp.any(physics.sensordata[self.base_contact_adr] > 0)}
+
     def failures(self, s) -> dict:
         roll, pitch = lmath.roll_pitch(s.base_quat_world)
         limit = np.deg2rad(self.cfg.env.max_roll_pitch_deg)
-        return {"orientation": (jnp.abs(roll) > limit) | (jnp.abs(pitch) > limit)}
+        failures = {"orientation": (jnp.abs(roll) > limit) | (jnp.abs(pitch) > limit)}
+        if "base_contact" in s.extras:
+            failures["base_contact"] = s.extras["base_contact"]
+        return failures
