@@ -29,9 +29,11 @@ from legged_mjx.collection.provenance import check_resumable, dataset_attrs, seg
 from legged_mjx.cli import ArgumentParser, at_least
 from legged_mjx.devices import jax_device_for
 from legged_mjx.dataset import COMPRESSION
+from legged_mjx.config import apply_overrides
 from legged_mjx.errors import UserError, exit_on_user_error
 from legged_mjx.run_config import add_policy_arguments, fix_commands, run_config, run_policy
 from legged_mjx.tasks import make_task
+from legged_mjx.terrain.cli import add_terrain_arguments, terrain_overrides
 
 
 def parse_args(argv=None):
@@ -43,6 +45,7 @@ def parse_args(argv=None):
     )
     parser.add_argument("--device", default="cuda:0", help="cuda:N or cpu (no silent fall back)")
     add_backend_arguments(parser)
+    add_terrain_arguments(parser, with_set=True)
     parser.add_argument("--out", default=None, help="dataset path (default data/<task>_demos.h5)")
     sampling = parser.add_mutually_exclusive_group()
     sampling.add_argument(
@@ -108,6 +111,7 @@ def main(argv=None) -> None:
     if args.device == "cpu":
         torch.set_num_threads(1)  # the MLP is tiny next to the physics; torch's spinning threads slow JAX's
     task_name, cfg, train = run_config(args.checkpoint, args.task)
+    apply_overrides(cfg, terrain_overrides(args.terrain, args.sets))
     if args.command:
         fix_commands(cfg, args.command)
     task = make_task(task_name, cfg)

@@ -32,11 +32,13 @@ from env_wrapper import LeggedVecEnv
 from legged_mjx.backends import add_backend_arguments
 from legged_mjx.devices import jax_device_for
 from legged_mjx.cli import ArgumentParser, at_least
+from legged_mjx.config import apply_overrides
 from legged_mjx.errors import UserError, exit_on_user_error
 from legged_mjx.playback import rollout
 from legged_mjx.rendering import PoseRenderer, check_rendering, mp4_writer
 from legged_mjx.run_config import add_policy_arguments, fix_commands, run_config, run_folder, run_policy
 from legged_mjx.tasks import make_task
+from legged_mjx.terrain.cli import add_terrain_arguments, terrain_overrides
 
 FPS = 25.0  # video frames per second (every round(1 / (FPS dt))-th control step)
 VIDEO = ("play.py's video", "use --viewer where there is a display")  # what needs OpenGL, what else to do
@@ -52,6 +54,7 @@ def parse_args(argv=None):
     )
     parser.add_argument("--device", default="cpu", help="cpu or cuda:N")
     add_backend_arguments(parser)
+    add_terrain_arguments(parser, with_set=True)
     parser.add_argument("--seed", type=int, default=0, help="seeds the environments and the drawn commands")
     parser.add_argument("--out", default=None, help="video path (default <run>/videos/play_<it>.mp4)")
     parser.add_argument("--viewer", action="store_true", help="MuJoCo's interactive viewer (environment 0), no video")
@@ -125,6 +128,7 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     jax_device_for(args.device)  # no CUDA: say so before the policy is read onto it
     task_name, cfg, train = run_config(args.checkpoint, args.task)
+    apply_overrides(cfg, terrain_overrides(args.terrain, args.sets))
     fix_commands(cfg, held_commands(cfg, args.command, args.num_envs, args.seed))
     task = make_task(task_name, cfg)
     if args.viewer:

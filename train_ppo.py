@@ -11,7 +11,8 @@ at the end, exported/policy.pt (TorchScript) and exported/policy.onnx. Ctrl-C sa
 --video films the policy every --video_interval iterations into <run>/videos/train_<it>.mp4 and
 TensorBoard (legged_mjx/training_video.py); it needs OpenGL offscreen (MUJOCO_GL=egl or osmesa).
 Any config field can be set with --set section.field=value (sections env, obs, reward, command,
-train; e.g. --set env.action_scale=0.25 --set train.algorithm.learning_rate=5e-4).
+domain_rand, terrain, train; e.g. --set env.action_scale=0.25 --set train.algorithm.learning_rate=5e-4
+--set terrain.generator.num_rows=5). --terrain flat|rough picks the ground (go2-rough: rough).
 """
 
 import logging
@@ -42,6 +43,7 @@ from legged_mjx.errors import UserError, exit_on_user_error
 from legged_mjx.model import load_model
 from legged_mjx.rendering import check_rendering
 from legged_mjx.tasks import randomization_overrides, task_config, train_config
+from legged_mjx.terrain.cli import add_terrain_arguments, terrain_overrides
 from legged_mjx.training import Runner, latest_checkpoint, new_run_dir, run_configs_of
 from legged_mjx.training_video import INSTEAD as NO_VIDEO
 from legged_mjx.training_video import PURPOSE as VIDEO
@@ -50,7 +52,7 @@ from legged_mjx.training_video import ClipRecorder
 
 def parse_args(argv=None):
     parser = ArgumentParser(description=__doc__)
-    parser.add_argument("--task", default="go2", help="go2 (default), ballu, ballu-imu")
+    parser.add_argument("--task", default="go2", help="go2 (default), go2-rough, ballu, ballu-imu")
     parser.add_argument("--num_envs", type=int, default=4096)
     parser.add_argument("--max_iterations", type=int, default=None, help="default: the task's (go2 10000)")
     parser.add_argument("--device", default=None, help="cuda:N or cpu (default cuda:0; no silent fall back)")
@@ -67,6 +69,7 @@ def parse_args(argv=None):
     parser.add_argument(
         "--randomize", default=None, metavar="PRESET", help="domain randomisation preset: isaac (go2); --set adjusts it"
     )
+    add_terrain_arguments(parser)
     ballu = parser.add_argument_group("BALLU")
     ballu.add_argument("--GCR", type=float, default=None, help="gravity compensation ratio (default 0.84)")
     ballu.add_argument("--GCR_range", type=float, nargs=2, default=None, metavar=("LO", "HI"))
@@ -131,6 +134,7 @@ def build_configs(args) -> tuple[str, object, dict, str | None]:
         cfg, train = task_config(task), train_config(task)
     if args.randomize is not None:
         apply_overrides(cfg, randomization_overrides(task, args.randomize))
+    apply_overrides(cfg, terrain_overrides(args.terrain))
     apply_overrides(cfg, env_overrides)
     for key, value in train_overrides.items():
         set_nested(train, key, value)

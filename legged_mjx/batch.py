@@ -93,7 +93,7 @@ class BatchedEnv:
         with jax.default_device(self.device):
             keys = jax.random.split(jax.random.PRNGKey(self.seed), self.num_envs)
             state = self._reset(keys, jnp.arange(self.num_envs, dtype=jnp.int32))
-            stats = EpisodeStats.create(state.ended_episode.keys(), self.stats_window)
+            stats = self._with_batch_log(EpisodeStats.create(state.ended_episode.keys(), self.stats_window), state)
         # Committed to the device like every later state, so the step compiles once, not twice.
         return self.commit(state), jax.device_put(stats, self.device)
 
@@ -104,7 +104,12 @@ class BatchedEnv:
 
     def _finish_batch(self, state: State, stats: EpisodeStats, physics, action, action_was_finite):
         state = jax.vmap(self.task.finish_step)(state, physics, action, action_was_finite)
-        return state, stats.update(state.done, state.ended_episode, state.action_was_finite)
+        stats = stats.update(state.done, state.ended_episode, state.action_was_finite)
+        return state, self._with_batch_log(stats, state)
+
+    def _with_batch_log(self, stats: EpisodeStats, state: State) -> EpisodeStats:
+        """The statistics with the task's whole-batch log entries (the mean terrain level) beside the episode means."""
+        return stats.replace(mean={**stats.mean, **self.task.batch_log(state)})
 
     def _pushed(self, state: State):
         """The state's physics with this step's domain-randomisation pushes added to qvel."""

@@ -264,6 +264,13 @@ class LocomotionTask(abc.ABC):
             action_was_finite=jnp.ones((), bool),
         )
 
+    def batch_log(self, state: State) -> dict:
+        """Log entries over the whole (batched) state, every step: Isaac Lab's Curriculum/terrain_levels,
+        the mean terrain level (terrain tasks only)."""
+        if self.terrain.terrain is None:
+            return {}
+        return {"Curriculum/terrain_levels": jnp.mean(state.params["terrain_level"].astype(jnp.float32))}
+
     def _episode_log(self, reward_sums, episode_step, failures, time_out) -> dict:
         """The log entries of an episode that ends here (episode_log.py), time-out as a reason."""
         return episode_log(reward_sums, episode_step * self.dt, {**failures, "time_out": time_out})

@@ -13,12 +13,18 @@ from legged_mjx.batch import BatchedEnv
 from legged_mjx.config import save_run_configs, to_dict
 from legged_mjx.tasks import make_task, task_config, train_config
 from legged_mjx.training import Runner
-from tests.helpers import SingleEnvStep
+from tests.helpers import SingleEnvStep, all_terrain_types
 
 
 @pytest.fixture(scope="session")
 def go2_task():
     return make_task("go2")
+
+
+@pytest.fixture(scope="session")
+def go2_rough_task():
+    """go2-rough on a 1 x 8 grid: one column per sub-terrain type (tests/helpers.all_terrain_types)."""
+    return make_task("go2-rough", **{"terrain.generator": all_terrain_types()})
 
 
 @pytest.fixture(scope="session")

@@ -99,6 +99,12 @@ def snap_with(command) -> Snapshot:
         action=jnp.zeros(2),
         prev_action=jnp.zeros(2),
         foot_contact=jnp.zeros(2, bool),
+        feet_air_time=jnp.zeros(2),
+        feet_first_contact=jnp.zeros(2, bool),
+        joint_torque=jnp.zeros(2),
+        joint_acc=jnp.zeros(2),
+        height_scan=jnp.zeros(1),
+        ground_height=jnp.zeros(()),
         params={},
         extras={},
     )

@@ -25,6 +25,12 @@ def snapshot(**fields) -> Snapshot:
         action=[0.0, 0.0],
         prev_action=[0.0, 0.0],
         foot_contact=[True, True],
+        feet_air_time=[0.0, 0.0],
+        feet_first_contact=[False, False],
+        joint_torque=[0.0, 0.0],
+        joint_acc=[0.0, 0.0],
+        height_scan=[0.0],
+        ground_height=0.0,
     )
     values.update(fields)
     return Snapshot(**{k: jnp.asarray(v) for k, v in values.items()}, params={}, extras={})
@@ -60,6 +66,39 @@ S = snapshot(
 )
 def test_term_matches_hand_computed_value(term, expected):
     assert float(REWARD_TERMS[term](S, CFG)) == pytest.approx(expected, rel=1e-5)
+
+
+ROUGH = snapshot(
+    base_pos_world=[0.0, 0.0, 1.05],
+    ground_height=0.7,  # standing on a step: 0.35 m above the ground under the scan
+    ang_vel_body=[0.3, -0.4, 2.0],
+    joint_torque=[3.0, -4.0],
+    joint_acc=[100.0, -20.0],
+    command=[0.6, 0.0, 0.0, 0.3, 0.0],
+    feet_air_time=[0.7, 0.25],  # both feet touched down in this step after swings of 0.7 s and 0.25 s
+    feet_first_contact=[True, True],
+)
+
+
+@pytest.mark.parametrize(
+    "term, expected",
+    [
+        ("base_height", 0.0025),  # (1.05 - 0.7 - 0.3)^2: height above the ground, not world z
+        ("ang_vel_xy_l2", 0.25),  # 0.3^2 + 0.4^2; w_z does not count
+        ("joint_torques_l2", 25.0),  # 3^2 + 4^2
+        ("joint_acc_l2", 10400.0),  # 100^2 + 20^2
+        ("feet_air_time", -0.05),  # (0.7 - 0.5) + (0.25 - 0.5)
+    ],
+)
+def test_rough_terrain_terms(term, expected):
+    assert float(REWARD_TERMS[term](ROUGH, CFG)) == pytest.approx(expected, rel=1e-5)
+
+
+def test_feet_air_time_counts_only_touchdowns_while_commanded_to_move():
+    in_air = ROUGH.replace(feet_first_contact=jnp.array([False, True]))
+    assert float(REWARD_TERMS["feet_air_time"](in_air, CFG)) == pytest.approx(-0.25)
+    standing_command = ROUGH.replace(command=jnp.array([0.05, 0.05, 0.0, 0.3, 0.0]))  # |v| = 0.07 <= 0.1
+    assert float(REWARD_TERMS["feet_air_time"](standing_command, CFG)) == 0.0
 
 
 def test_weighted_sum_multiplies_by_weight_and_control_dt():
