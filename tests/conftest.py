@@ -23,8 +23,9 @@ def go2_task():
 
 @pytest.fixture(scope="session")
 def go2_rough_task():
-    """go2-rough on a 1 x 8 grid: one column per sub-terrain type (tests/helpers.all_terrain_types)."""
-    return make_task("go2-rough", **{"terrain.generator": all_terrain_types()})
+    """go2-rough on a 2 x 8 grid, one column per sub-terrain type (tests/helpers.all_terrain_types),
+    spawning exactly on the sub-terrain origins (with a random heading)."""
+    return make_task("go2-rough", **{"terrain.generator": all_terrain_types(num_rows=2), "terrain.spawn_xy": 0.0})
 
 
 @pytest.fixture(scope="session")

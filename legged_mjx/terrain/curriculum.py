@@ -13,6 +13,7 @@ def terrain_levels_vel(level, distance, command_speed, key, *, sub_terrain_lengt
 
     level: () int32; distance: () m from the sub-terrain origin; command_speed: () m/s.
     """
+    distance, command_speed = jnp.asarray(distance), jnp.asarray(command_speed)
     move_up = distance > sub_terrain_length / 2
     move_down = (distance < command_speed * episode_length_s * 0.5) & ~move_up
     level = level + move_up.astype(jnp.int32) - move_down.astype(jnp.int32)
