@@ -92,7 +92,7 @@ class LocomotionTask(abc.ABC):
         self.terrain = TaskTerrain(cfg.terrain, env.episode_length_s)
         if self.terrain.terrain is not None and not self.supports_terrain:
             raise UserError(f"{type(self).__name__} runs on the flat floor only (terrain.generator must be null: --terrain flat)")
-        self.mj_model = load_model(env.xml_path, edits=[self.edit_spec, self.terrain.add_to])
+        self.mj_model = load_model(env.xml_path, edits=[self.terrain.add_to])
         self.terrain.bind(self.mj_model)
         self.mj_model.opt.timestep = env.sim_dt
         self.base_body = root_body(self.mj_model)
@@ -137,9 +137,6 @@ class LocomotionTask(abc.ABC):
     # ----- robot hooks -------------------------------------------------------------------------
     applies_body_forces = False  # True if `control` returns Cartesian body forces (xfrc_applied)
     supports_terrain = True  # False: the robot runs on the scene's flat floor only
-
-    def edit_spec(self, spec) -> None:
-        """Robot hook: change the mujoco.MjSpec of the scene before it is compiled (e.g. collision)."""
 
     def setup(self) -> None:
         """Robot hook: look up robot-specific indices in self.mj_model (may edit it)."""

@@ -5,6 +5,7 @@ robots that stay on flat ground."""
 
 import jax
 import jax.numpy as jnp
+import mujoco
 import numpy as np
 import pytest
 
@@ -15,7 +16,6 @@ from legged_mjx.math import roll_pitch
 from legged_mjx.run_config import run_config
 from legged_mjx.tasks import make_task
 from legged_mjx.terrain.curriculum import terrain_levels_vel
-from tests.helpers import host_data
 
 BACKENDS = ("mujoco", "mjx")
 NUM_ENVS = 16  # environment i on column i % 8: every sub-terrain type twice
@@ -136,18 +136,28 @@ def test_fixed_cells_place_each_environment_on_its_own_sub_terrain_near_its_orig
         make_task("go2-rough", **{"terrain.generator": _small_grid(), "terrain.cells": [[1, 0]]})
 
 
-def test_base_contact_ends_the_episode(go2_rough_task, go2_task, go2_reset):
+def test_base_contact_is_the_trunk_reaching_the_ground(go2_rough_task, go2_task, go2_reset):
     task = go2_rough_task
-    stand = np.array(task.reset_physics.qpos, np.float64)
-    stand[2] = 0.27  # standing on the flat cell (column 0 spans y in [-32, -24])
-    stand[:2] = [0.0, -28.0]
-    low = stand.copy()
-    low[2] = 0.05  # the trunk's bottom (0.055 m below the base) 5 mm into the ground
-    for qpos, touching in ((stand, False), (low, True)):
-        data = host_data(task.mj_model, qpos)
-        physics = jax.tree.map(jnp.asarray, task.reset_physics).replace(qpos=jnp.asarray(qpos), sensordata=jnp.asarray(data.sensordata))
-        snap = task.snapshot(physics, command=jnp.zeros(5), params={})
-        assert bool(task.failures(snap)["base_contact"]) is touching
+    physics = jax.tree.map(jnp.asarray, task.reset_physics)
+
+    def touching(x, y, z, pitch=0.0, yaw=0.0):
+        quat = np.zeros(4)
+        mujoco.mju_euler2Quat(quat, np.array([0.0, pitch, yaw]), "XYZ")
+        qpos = physics.qpos.at[0:7].set(jnp.asarray(np.r_[x, y, z, quat], jnp.float32))
+        snap = task.snapshot(physics.replace(qpos=qpos), command=jnp.zeros(5), params={})
+        return bool(task.failures(snap)["base_contact"])
+
+    # the flat cell (column 0, y in [-32, -24]); the trunk box reaches 0.055 m below the base
+    assert not touching(0.0, -28.0, 0.27) and not touching(0.0, -28.0, 0.06)
+    assert touching(0.0, -28.0, 0.05)
+    assert not touching(0.0, -28.0, 0.15) and touching(0.0, -28.0, 0.15, pitch=1.2)  # nose down: its front corner
+    # stairs up (column 4, row 0): the trunk lying across the second step (0.3 m deep), 2 cm above it
+    terrain, stairs = task.terrain.terrain, task.terrain.generator.sub_terrains["stairs_up"]
+    step = stairs.step_height_range[0] + terrain.difficulty[0, 4] * np.diff(stairs.step_height_range)[0]
+    edge, y = terrain.origins[0, 4, 0] - 4.0 + 1.3, terrain.origins[0, 4, 1]  # the second step starts 1.3 m in
+    z = 2 * step + 0.055 + 0.02
+    assert not touching(edge + 0.15, y, z, yaw=np.pi / 2)  # the trunk (0.09 m wide along x) on the tread
+    assert touching(edge + 0.28, y, z, yaw=np.pi / 2)  # its front 2.5 cm over the third, higher step
     flat = go2_task.snapshot(go2_reset().physics, command=jnp.zeros(5), params={})
     assert set(go2_task.failures(flat)) == {"orientation"}  # go2 itself is unchanged
 

@@ -92,7 +92,7 @@ def go2_rough_config() -> TaskCfg:
     # Feet clear of the ground at reset: from go2's 0.30 m they start 3 cm deep, which a plane resolves
     # but a heightfield may not (a foot sphere inside a prism is pushed out through its side).
     cfg.env.spawn_height = 0.35
-    cfg.env.base_contact_geoms = ["trunk"]  # Isaac Lab: base_contact (illegal_contact on "base", 1 N)
+    cfg.env.base_contact_geoms = ["trunk"]  # Isaac Lab: base_contact (illegal_contact on "base", 1 N), by geometry
     cfg.env.max_roll_pitch_deg = 70.0  # mjlab's velocity task: bad_orientation at 70 deg
     scan = ObsTerm("height_scan", clip=1.0)
     cfg.obs.groups = {group: terms + [scan] for group, terms in cfg.obs.groups.items()}

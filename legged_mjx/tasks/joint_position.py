@@ -6,7 +6,6 @@ README "Adding a robot" shows another.
 from dataclasses import dataclass, field
 
 import jax.numpy as jnp
-import mujoco
 import numpy as np
 
 from legged_mjx import math as lmath
@@ -14,6 +13,7 @@ from legged_mjx.actuators import JointPositionActuators
 from legged_mjx.errors import UserError
 from legged_mjx.model import sensor_adr
 from legged_mjx.task import EnvCfg, LocomotionTask
+from legged_mjx.terrain.body_contact import box_surface_points, touches_ground
 
 
 @dataclass
@@ -33,28 +33,11 @@ class JointPositionEnvCfg(EnvCfg):
     )
     foot_velocity_sensors: list = field(default_factory=list)  # optional framelinvel per foot (sim2sim slip)
     max_roll_pitch_deg: float = 10.0  # |roll| or |pitch| beyond this terminates the episode
-    base_contact_geoms: list = field(default_factory=list)  # base geoms made to collide with the floor; touching it terminates
+    base_contact_geoms: list = field(default_factory=list)  # base box geoms whose touching the ground ends the episode
 
 
 class JointPositionTask(LocomotionTask):
     """One action per joint in joint_names: its position target (see JointPositionEnvCfg)."""
-
-    def edit_spec(self, spec) -> None:
-        """base_contact_geoms collide with the floor (their conaffinity takes the floor's contype) and
-        each gets a contact sensor `base_contact_<geom>` (Isaac Lab's base_contact termination)."""
-        floor = next(g for g in spec.worldbody.geoms if g.type == mujoco.mjtGeom.mjGEOM_PLANE)
-        for name in self.cfg.env.base_contact_geoms:
-            geom = spec.geom(name)
-            if geom is None:
-                raise UserError(f"base_contact_geoms: no geom named '{name}' in the model")
-            geom.conaffinity |= floor.contype
-            spec.add_sensor(
-                name=f"base_contact_{name}",
-                type=mujoco.mjtSensor.mjSENS_CONTACT,
-                objtype=mujoco.mjtObj.mjOBJ_GEOM,
-                objname=name,
-                intprm=[1, 1, 1],  # data="found", reduce="mindist", num=1
-            )
 
     def setup(self) -> None:
         env = self.cfg.env
@@ -75,7 +58,7 @@ class JointPositionTask(LocomotionTask):
         )
         self.num_actions = len(env.joint_names)
         self.foot_velocity_adr = sensor_adr(self.mj_model, env.foot_velocity_sensors)
-        self.base_contact_adr = sensor_adr(self.mj_model, [f"base_contact_{name}" for name in env.base_contact_geoms])
+        self.base_contact_points = box_surface_points(self.mj_model, env.base_contact_geoms, self.base_body)
 
     def action_targets(self, action):
         return self.actuators.targets(action)
@@ -90,9 +73,12 @@ class JointPositionTask(LocomotionTask):
         return self.actuators.ctrl(self.joint_torque(q, qd, targets, params)), None
 
     def extras(self, physics, params) -> dict:
-        if not len(self.base_contact_adr):
+        """base_contact: a base_contact_geoms box reaches the ground (terrain/body_contact.py; Isaac
+        Lab's base_contact termination)."""
+        if not len(self.base_contact_points):
             return {}
-        return {"base_contact": jnp.any(physics.sensordata[self.base_contact_adr] > 0)}
+        qpos = physics.qpos
+        return {"base_contact": touches_ground(self.terrain.ground, qpos[0:3], qpos[3:7], self.base_contact_points)}
 
     def failures(self, s) -> dict:
         roll, pitch = lmath.roll_pitch(s.base_quat_world)
