@@ -89,9 +89,9 @@ class LocomotionTask(abc.ABC):
         check_commands(cfg.command)
         if env.decimation < 1 or env.sim_dt <= 0:
             raise UserError("need decimation >= 1 and sim_dt > 0")
-        self.terrain = TaskTerrain(cfg.terrain, env.episode_length_s)
-        if self.terrain.terrain is not None and not self.supports_terrain:
+        if cfg.terrain.generator is not None and not self.supports_terrain:
             raise UserError(f"{type(self).__name__} runs on the flat floor only (terrain.generator must be null: --terrain flat)")
+        self.terrain = TaskTerrain(cfg.terrain, env.episode_length_s)
         self.mj_model = load_model(env.xml_path, edits=[self.terrain.add_to])
         self.terrain.bind(self.mj_model)
         self.mj_model.opt.timestep = env.sim_dt

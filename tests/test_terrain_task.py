@@ -193,6 +193,21 @@ def test_a_runs_terrain_is_rebuilt_bit_for_bit_from_its_saved_config(go2_rough_t
     assert rebuilt.terrain.terrain.origins.tobytes() == go2_rough_task.terrain.terrain.origins.tobytes()
 
 
+def test_domain_randomisation_and_pushes_work_on_terrain():
+    from legged_mjx.tasks import randomization_overrides
+
+    overrides = {**randomization_overrides("go2-rough", "isaac"), "domain_rand.push_interval_s": [0.1, 0.2]}
+    task = make_task("go2-rough", **{"terrain.generator": _small_grid(), **overrides})
+    batch = BatchedEnv(task, num_envs=8, seed=0, backend="mujoco")
+    state, stats = batch.reset()
+    assert {"friction", "added_base_mass", "gain", "terrain_level"} <= set(state.params)
+    for _ in range(20):
+        state, stats = batch.step(state, stats, jnp.zeros((8, 12)))
+    assert np.isfinite(np.asarray(state.physics.qpos)).all() and int(stats.non_finite_total) == 0
+    assert len(batch.backend._variants) > 1  # per-environment friction and mass models, each with the terrain
+    assert all(model.nhfield == 1 for model in batch.backend._variants.values())
+
+
 def test_ballu_stays_on_flat_ground():
     with pytest.raises(UserError, match="flat floor only"):
         make_task("ballu", **{"terrain.generator": _small_grid()})

@@ -96,7 +96,9 @@ def go2_rough_config() -> TaskCfg:
     cfg.env.max_roll_pitch_deg = 70.0  # mjlab's velocity task: bad_orientation at 70 deg
     scan = ObsTerm("height_scan", clip=1.0)
     cfg.obs.groups = {group: terms + [scan] for group, terms in cfg.obs.groups.items()}
-    cfg.reward.weights.update(  # UnitreeGo2RoughEnvCfg's weights for the terms go2_train lacks
+    cfg.reward.weights.update(  # UnitreeGo2RoughEnvCfg's weights: its tracking terms and those go2_train lacks
+        tracking_lin_vel=1.5,
+        tracking_ang_vel=0.75,
         feet_air_time=0.01,
         ang_vel_xy_l2=-0.05,
         joint_torques_l2=-2.0e-4,
