@@ -19,6 +19,7 @@ class RewardCfg:
     weights: dict = field(default_factory=dict)  # term name -> weight (multiplied by the control dt)
     tracking_sigma: float = 0.25  # width of the exp tracking kernels (m^2/s^2 or rad^2/s^2)
     feet_air_time_threshold: float = 0.5  # s: swings longer than this earn feet_air_time (Isaac Lab's threshold)
+    only_positive_rewards: bool = False  # clip each step's total at 0 (legged_gym: avoids early-termination problems)
 
 
 def check_weights(cfg: RewardCfg) -> None:
@@ -28,7 +29,8 @@ def check_weights(cfg: RewardCfg) -> None:
 
 
 def compute_rewards(cfg: RewardCfg, snapshot, dt: float) -> tuple[jnp.ndarray, dict]:
-    """(total, {term: weight * dt * value}) for one environment."""
+    """(total, {term: weight * dt * value}) for one environment; with only_positive_rewards the
+    total is max(total, 0) (the terms are logged unclipped)."""
     weighted = {name: weight * dt * REWARD_TERMS[name](snapshot, cfg) for name, weight in cfg.weights.items()}
     total = sum(weighted.values(), jnp.zeros((), jnp.float32))
-    return total, weighted
+    return (jnp.maximum(total, 0.0) if cfg.only_positive_rewards else total), weighted

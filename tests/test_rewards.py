@@ -110,6 +110,15 @@ def test_weighted_sum_multiplies_by_weight_and_control_dt():
     assert float(total) == pytest.approx(-0.0002 - 0.0025 - 0.000125)
 
 
+def test_only_positive_rewards_clips_the_total_not_the_terms():
+    cfg = RewardCfg(weights={"lin_vel_z": -1.0, "tracking_ang_vel": 0.2}, only_positive_rewards=True)
+    total, terms = compute_rewards(cfg, S, dt=0.02)
+    assert float(terms["lin_vel_z"]) == pytest.approx(-0.0002)
+    assert float(total) == pytest.approx(float(terms["lin_vel_z"] + terms["tracking_ang_vel"]))  # positive: unchanged
+    negative, _ = compute_rewards(RewardCfg(weights={"lin_vel_z": -1.0}, only_positive_rewards=True), S, dt=0.02)
+    assert float(negative) == 0.0
+
+
 def test_go2_weights_are_go2_train(go2_task):
     assert go2_task.cfg.reward.weights == {
         "tracking_lin_vel": 1.0,
