@@ -10,6 +10,16 @@ import copy
 
 from legged_mjx.errors import UserError
 
+_STAIRS = {
+    "type": "pyramid_stairs",
+    "proportion": 0.2,
+    "step_height_range": [0.05, 0.23],
+    "step_width": 0.3,
+    "platform_width": 3.0,
+    "border_width": 1.0,
+}
+_SLOPE = {"type": "pyramid_sloped", "proportion": 0.1, "slope_range": [0.0, 0.4], "platform_width": 2.0, "border_width": 0.25}
+
 ROUGH = {
     "seed": 0,
     "curriculum": True,
@@ -22,52 +32,24 @@ ROUGH = {
     "slope_threshold": 0.75,
     "difficulty_range": [0.0, 1.0],
     "sub_terrains": {
-        "pyramid_stairs": {
-            "type": "pyramid_stairs",
-            "proportion": 0.2,
-            "step_height_range": [0.05, 0.23],
-            "step_width": 0.3,
-            "platform_width": 3.0,
-            "border_width": 1.0,
-        },
-        "pyramid_stairs_inv": {
-            "type": "pyramid_stairs",
-            "proportion": 0.2,
-            "step_height_range": [0.05, 0.23],
-            "step_width": 0.3,
-            "platform_width": 3.0,
-            "border_width": 1.0,
-            "inverted": True,
-        },
+        "pyramid_stairs": _STAIRS,
+        "pyramid_stairs_inv": {**_STAIRS, "inverted": True},
         "boxes": {
             "type": "random_grid",
             "proportion": 0.2,
             "grid_width": 0.45,
-            "grid_height_range": [0.025, 0.1],
+            "grid_height_range": [0.025, 0.1],  # Go2 (Isaac Lab's default (0.05, 0.2))
             "platform_width": 2.0,
         },
         "random_rough": {
             "type": "random_uniform",
             "proportion": 0.2,
-            "noise_range": [0.01, 0.06],
-            "noise_step": 0.01,
+            "noise_range": [0.01, 0.06],  # Go2 (default (0.02, 0.10))
+            "noise_step": 0.01,  # Go2 (default 0.02)
             "border_width": 0.25,
         },
-        "hf_pyramid_slope": {
-            "type": "pyramid_sloped",
-            "proportion": 0.1,
-            "slope_range": [0.0, 0.4],
-            "platform_width": 2.0,
-            "border_width": 0.25,
-        },
-        "hf_pyramid_slope_inv": {
-            "type": "pyramid_sloped",
-            "proportion": 0.1,
-            "slope_range": [0.0, 0.4],
-            "platform_width": 2.0,
-            "border_width": 0.25,
-            "inverted": True,
-        },
+        "hf_pyramid_slope": _SLOPE,
+        "hf_pyramid_slope_inv": {**_SLOPE, "inverted": True},
     },
 }
 
