@@ -79,7 +79,8 @@ def bare_mjx(env):
         return backend.template.replace(**fields, **inputs)
 
     physics = jax.tree.map(jnp.asarray, env.state.physics)
-    data = [jax.vmap(batched_data)(physics, jax.tree.map(jnp.asarray, inputs))]
+    # committed to the env's device like the step's outputs, so the step compiles once, not twice
+    data = [jax.device_put(jax.vmap(batched_data)(physics, jax.tree.map(jnp.asarray, inputs)), env.batch.device)]
     step = jax.jit(jax.vmap(control_step))
 
     def run_once():

@@ -3,49 +3,42 @@
 `from legged_mjx import make_env` builds an rsl_rl VecEnv (legged_mjx/vecenv.py, imported on
 first use).
 
-Importing this package first makes JAX share a GPU politely with torch: it must not preallocate
-most of the card, and these variables only take effect before jax itself is imported.
+Importing this package imports neither JAX nor torch (an entry point parses its arguments first and
+`--help` answers at once). It only sets defaults in the environment, which JAX reads when it is
+first imported (each `jax_<flag>` from `JAX_<FLAG>`), so import legged_mjx before jax:
+- XLA_PYTHON_CLIENT_PREALLOCATE=false: JAX shares a GPU politely with torch instead of taking most
+  of the card;
+- JAX_COMPILATION_CACHE_DIR: compiled steps are cached on disk (keyed by the program), so a second
+  run or a second env with the same config starts in seconds instead of recompiling; programs that
+  compile in under JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS (1 s) are not worth a file.
+  LEGGED_MJX_JAX_CACHE names the folder (default ~/.cache/legged_mjx_jax); LEGGED_MJX_JAX_CACHE=""
+  turns the cache off. It wins over a JAX_COMPILATION_CACHE_DIR inherited from a parent process;
+- JAX_DEFAULT_MATMUL_PRECISION=highest: float32 products in full float32 on GPUs (no TF32; see the
+  comment below).
+A variable already set in the environment is left as it is.
 """
 
-import contextlib
-import io
 import os
-import sys
 
 __version__ = "0.1.0"
 
 os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "1.0")
+# float32 products in full float32: JAX's default lets Ampere and later GPUs run MJX's solver products
+# in TF32 (10-bit mantissa), which MuJoCo Playground found degrades MJX training (docs/gpu_install.md).
+os.environ.setdefault("JAX_DEFAULT_MATMUL_PRECISION", "highest")
 
-import jax  # noqa: E402
-
-# Compiled steps are cached on disk (keyed by the program), so a second run or a second env with the
-# same config starts in seconds instead of recompiling. LEGGED_MJX_JAX_CACHE="" turns this off.
 _cache_dir = os.environ.get("LEGGED_MJX_JAX_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "legged_mjx_jax"))
-if _cache_dir:
-    jax.config.update("jax_compilation_cache_dir", _cache_dir)
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
-
-# mujoco.mjx prints "Failed to import warp" when the optional Warp backend is absent; we use the
-# JAX backend, so keep that line out of every log. mujoco loads the OpenGL backend MUJOCO_GL names
-# on import; an unknown or missing one fails there, before any entry point could report it, so this
-# is where it becomes every entry point's one-line error.
-try:
-    with contextlib.redirect_stdout(io.StringIO()):
-        import mujoco.mjx  # noqa: F401
-except (RuntimeError, ImportError, AttributeError, OSError) as error:
-    if not os.environ.get("MUJOCO_GL"):
-        raise
-    reason = " ".join(f"{type(error).__name__}: {error}".split())[:160]
-    print(
-        f"error: mujoco cannot load the OpenGL backend MUJOCO_GL={os.environ['MUJOCO_GL']} ({reason}); "
-        "use MUJOCO_GL=egl (GPU or Mesa EGL) or MUJOCO_GL=osmesa (libOSMesa), or leave it unset",
-        file=sys.stderr,
-    )
-    sys.exit(2)
+if "LEGGED_MJX_JAX_CACHE" not in os.environ:
+    os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", _cache_dir)
+elif _cache_dir:
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = _cache_dir
+else:
+    os.environ.pop("JAX_COMPILATION_CACHE_DIR", None)
 
 
 def __getattr__(name: str):
-    """`legged_mjx.make_env` and `legged_mjx.LeggedVecEnv`, imported on first use (they pull in torch)."""
+    """`legged_mjx.make_env` and `legged_mjx.LeggedVecEnv`, imported on first use (they pull in JAX and torch)."""
     if name in ("make_env", "LeggedVecEnv"):
         from legged_mjx import vecenv
 

@@ -63,6 +63,10 @@ class CheckLog:
     def failed(self) -> list:
         return [step["name"] for step in self.steps if step["status"] == "failed"]
 
+    @property
+    def skipped(self) -> list:
+        return [step["name"] for step in self.steps if step["status"] == "skipped"]
+
     def run(self, name: str, fn, *args) -> dict | None:
         """Run fn(*args) -> (figures dict, output text, command or None) as step `name`; an exception
         marks it failed (with its message) and the check goes on. Returns the figures or None."""

@@ -1,22 +1,21 @@
-"""Config plumbing: dataclasses <-> plain dicts, overrides by name, YAML/pickle next to each run.
+"""Config plumbing: dataclasses <-> plain dicts, overrides by name (run folders: run_folders.py).
 
 Overrides are `{key: value}` where key is `section.field` (sections: env, obs, reward, command,
 domain_rand, terrain) or a bare field name that exists in exactly one section (`GCR`, `spcf`,
 `action_scale`), or `section.field.key...` into a mapping-valued field (`terrain.generator.num_rows`).
 A value must have the type the field is annotated with (ints pass as floats) and lie in its physical range
-(LIMITS); anything else is a UserError. A terrain generator is checked as soon as it is set.
+(LIMITS); anything else is a UserError, and an unknown key names the nearest known one. A terrain
+generator is checked as soon as it is set.
 """
 
 import dataclasses
+import difflib
 import math
-import os
-import pickle
 import types
 
 import yaml
 
 from legged_mjx.errors import UserError
-from legged_mjx.files import atomic_write
 from legged_mjx.observations import ObsTerm
 from legged_mjx.terrain.config import TerrainGeneratorCfg
 
@@ -51,6 +50,13 @@ LIMITS = {
     "GCR": (_positive, "> 0"),
     "GCR_range": (_range, "two values 0 < LO <= HI"),
     "spcf": (lambda v: v >= 0, ">= 0"),
+    "spcf_range": (lambda v: v is None or (len(v) == 2 and 0 <= v[0] <= v[1]), "two values 0 <= LO <= HI"),
+    "femur_length": (_positive, "> 0 (m)"),
+    "tibia_length": (_positive, "> 0 (m)"),
+    "femur_length_range": (_range, "two values 0 < LO <= HI (m)"),
+    "tibia_length_range": (_range, "two values 0 < LO <= HI (m)"),
+    "length_buckets": (lambda v: v >= 2, ">= 2"),
+    "design_order": (lambda v: v in ("random", "cycle"), "random or cycle"),
     "drag": (lambda v: v >= 0, ">= 0"),
     "friction_range": (_range, "two values 0 < LO <= HI"),
     "added_base_mass_range": (_ordered, "two values LO <= HI (kg)"),
@@ -65,6 +71,9 @@ LIMITS = {
     "height_scan_resolution": (_positive, "> 0 (m)"),
     "height_scan_offset": (math.isfinite, "finite (m)"),
     "max_init_terrain_level": (lambda v: v is None or v >= 0, ">= 0 or null"),
+    "soft_joint_pos_limit_factor": (lambda v: 0 < v <= 1, "in (0, 1]"),
+    "min_base_height": (lambda v: v is None or v >= 0, ">= 0 m or null"),
+    "rel_standing_envs": (lambda v: 0 <= v <= 1, "in [0, 1]"),
 }
 
 
@@ -85,14 +94,19 @@ def _resolve(cfg, key: str) -> tuple:
         field_name = name.split(".", 1)[0]
         if section in SECTIONS and field_name in _field_names(getattr(cfg, section)):
             return section, name  # a key inside a mapping-valued field
-        raise UserError(f"unknown config key '{key}'")
-    owners = [s for s in SECTIONS if key in _field_names(getattr(cfg, s))]
-    if len(owners) == 1:
-        return owners[0], key
-    if owners:
-        raise UserError(f"config key '{key}' is ambiguous: use one of {', '.join(f'{s}.{key}' for s in owners)}")
-    known = sorted(f"{s}.{n}" for s in SECTIONS for n in _field_names(getattr(cfg, s)))
-    raise UserError(f"unknown config key '{key}' (known: {', '.join(known)})")
+    else:
+        owners = [s for s in SECTIONS if key in _field_names(getattr(cfg, s))]
+        if len(owners) == 1:
+            return owners[0], key
+        if owners:
+            raise UserError(f"config key '{key}' is ambiguous: use one of {', '.join(f'{s}.{key}' for s in owners)}")
+    known = [f"{s}.{n}" for s in SECTIONS for n in sorted(_field_names(getattr(cfg, s)))]
+    bare = {k.split(".", 1)[1]: k for k in known}
+    nearest = difflib.get_close_matches(key, known, n=1, cutoff=0.6) or [
+        bare[m] for m in difflib.get_close_matches(key, list(bare), n=1, cutoff=0.6)
+    ]
+    hint = f"did you mean {nearest[0]}?" if nearest else f"sections: {', '.join(SECTIONS)}"
+    raise UserError(f"unknown config key '{key}' ({hint})")
 
 
 def parse_value(text: str):
@@ -185,10 +199,3 @@ def load_sections(cfg, saved: dict):
         for name, value in saved.get(section_name, {}).items():
             apply_overrides(cfg, {f"{section_name}.{name}": value})
     return cfg
-
-
-def save_run_configs(log_dir: str, configs: dict) -> None:
-    """cfgs.pkl (plain dicts, loadable without this code) and the same as readable cfgs.yaml."""
-    atomic_write(os.path.join(log_dir, "cfgs.pkl"), lambda f: pickle.dump(configs, f))
-    text = yaml.safe_dump(configs, sort_keys=False, default_flow_style=None, width=110)
-    atomic_write(os.path.join(log_dir, "cfgs.yaml"), lambda f: f.write(text.encode()))

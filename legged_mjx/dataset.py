@@ -7,7 +7,8 @@ sent, and what the step returned):
                replay-buffer layout), episode_start, episode_length, episode_return, env_id
                (batch lane), segment (0, then +1 per resume), termination/<reason>, and
                final/state/{qpos,qvel}, final/obs/<group> (E, ...): where the episode's last step
-               went (its next state, before the auto-reset)
+               went (its next state, before the auto-reset), and for tasks with a morphology vector
+               morphology (E, M): the episode's values of the params named by attrs morphology_names
   attrs        provenance (task, configs, model XML, timing, joint names, observation layout,
                policy hash, versions, seed, segments); structured values are JSON strings
 
@@ -28,8 +29,11 @@ from legged_mjx.errors import UserError
 from legged_mjx.files import atomic_path
 
 FORMAT = "legged_mjx.trajectories"
-FORMAT_VERSION = 3  # 2: physics state of any backend (float64), sensordata, ctrl, backend; 3: state/prev_action
-JSON_ATTRS = ("config", "train_config", "obs_layout", "segments", "action_std")
+FORMAT_VERSION = 4  # 2: physics state of any backend (float64), sensordata, ctrl, backend; 3: state/prev_action;
+# 4: state/foot_timers/* (air and contact timers of each foot), and meta/morphology (E, M) with the
+# attribute morphology_names (tasks with a morphology vector, e.g. BALLU)
+READABLE_VERSIONS = (3, 4)  # a version 3 file is a version 4 file without those keys (timers replay from reset)
+JSON_ATTRS = ("config", "train_config", "obs_layout", "segments", "action_std", "morphology_names")
 COMPRESSION = {  # gzip: readable by any HDF5 tool; lzf: faster, h5py only
     "gzip": {"compression": "gzip", "compression_opts": 1, "shuffle": True},
     "lzf": {"compression": "lzf", "shuffle": True},
@@ -113,8 +117,9 @@ def read_attrs(path: str) -> dict:
         raise UserError(f"{path} is not a readable HDF5 file: {str(error).splitlines()[0]}") from None
     if attrs.get("format") != FORMAT:
         raise UserError(f"{path} is not a trajectory dataset of this project (format attribute missing)")
-    if attrs.get("format_version") != FORMAT_VERSION:
-        raise UserError(f"{path} has dataset format {attrs.get('format_version')}, this code reads {FORMAT_VERSION}")
+    if attrs.get("format_version") not in READABLE_VERSIONS:
+        readable = ", ".join(map(str, READABLE_VERSIONS))
+        raise UserError(f"{path} has dataset format {attrs.get('format_version')}, this code reads {readable}")
     return attrs
 
 
@@ -126,7 +131,11 @@ def _dataset_names(group: h5py.Group) -> list:
 
 @dataclass
 class Trajectories:
-    """A loaded dataset. data: {key: (T, ...)}; meta: {key: (E,)}; attrs: provenance."""
+    """A loaded dataset (load_trajectories), numpy arrays: data {key: (T, ...)} per transition,
+    keys as in the file without the `data/` prefix ("obs/policy", "action", "state/qpos", ...);
+    meta {key: (E,)} per episode (episode_start, episode_ends, episode_length, episode_return,
+    env_id, segment, termination/<reason>, final/...); attrs: the decoded provenance attributes.
+    Units and dtypes: the schema table in docs/collecting.md."""
 
     data: dict
     meta: dict
@@ -137,13 +146,18 @@ class Trajectories:
         return len(self.meta["episode_ends"])
 
     def episode(self, index: int) -> dict:
-        """{key: (L, ...)} of one episode."""
+        """{key: (L, ...)} of episode `index` (0 <= index < num_episodes; L its length): views
+        of `data` rows episode_start[index]:episode_ends[index]."""
         start, end = int(self.meta["episode_start"][index]), int(self.meta["episode_ends"][index])
         return {key: value[start:end] for key, value in self.data.items()}
 
 
 def load_trajectories(path: str, keys=None) -> Trajectories:
-    """Load a dataset into numpy arrays (of /data only the arrays named in `keys`, if given)."""
+    """Load a dataset written by collect_trajectories.py into numpy arrays (of /data only the arrays
+    named in `keys`, e.g. ["obs/policy", "action"], if given; /meta and the attributes always).
+
+    Raises UserError when the file is missing, not HDF5, not a dataset of this project or of
+    another format_version (FORMAT_VERSION), or lacks a requested key."""
     attrs = read_attrs(path)
     with h5py.File(path, "r") as h5:
         names = _dataset_names(h5["data"])
@@ -160,6 +174,10 @@ class TrajectoryWindows(torch.utils.data.Dataset):
 
     Item i is {key: tensor (horizon, ...)} for the window starting at transition `starts[i]`;
     windows start every `stride` steps of an episode, and episodes shorter than `horizon` give none.
+    `source` is a Trajectories or a dataset path (loaded with `keys`); `keys` default to every data
+    array. uint32 arrays (PRNG keys) come as int64. A torch.utils.data.Dataset: batch it with a
+    DataLoader into {key: (B, horizon, ...)}. Raises UserError for horizon or stride < 1 and what
+    load_trajectories raises.
     """
 
     def __init__(self, source, horizon: int, keys=None, stride: int = 1):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import jax
 import torch
 
-from legged_mjx.devices import jax_device_for
+from legged_mjx.devices import jax_device_for, normalize_device, restrict_jax_to_gpu
 from legged_mjx.errors import UserError
 
 TORCHRUN_VARIABLES = ("WORLD_SIZE", "RANK", "LOCAL_RANK")
@@ -56,7 +56,7 @@ def torchrun_launch(environ, device: str | None, visible_gpus: int) -> Launch:
     if world_size < 1 or not 0 <= rank < world_size or not 0 <= local_rank < world_size:
         raise UserError(f"inconsistent torchrun launch: WORLD_SIZE={world_size}, RANK={rank}, LOCAL_RANK={local_rank}")
     if device is not None:
-        requested = torch.device(device)
+        requested = torch.device(device if device == "cuda" else normalize_device(device))  # "cuda": the rank's own
         if requested.type != "cuda":
             raise UserError(f"--distributed trains on CUDA GPUs (NCCL), not on --device {device}")
         if requested.index is not None and requested.index != local_rank:
@@ -70,12 +70,15 @@ def torchrun_launch(environ, device: str | None, visible_gpus: int) -> Launch:
 
 
 def start(distributed: bool, device: str | None, default_device: str = "cuda:0") -> Launch:
-    """This process's Launch; with `distributed`, also makes cuda:LOCAL_RANK the current device of
-    torch and JAX (rsl_rl then joins the NCCL process group when the runner is built)."""
+    """This process's Launch, its device normalised ("cuda" -> "cuda:N"). With `distributed`,
+    cuda:LOCAL_RANK becomes the current device of torch and JAX, and JAX is restricted to it before
+    any JAX backend starts (one CUDA context per rank, not one per rank and visible GPU); rsl_rl then
+    joins the NCCL process group when the runner is built."""
     if not distributed:
-        return Launch(device=device or default_device)
+        return Launch(device=normalize_device(device or default_device))
     launch = torchrun_launch(os.environ, device, torch.cuda.device_count())
     torch.cuda.set_device(launch.local_rank)
+    restrict_jax_to_gpu(launch.local_rank)
     jax.config.update("jax_default_device", jax_device_for(launch.device))
     return launch
 

@@ -26,6 +26,11 @@ from legged_mjx.errors import UserError
 
 @dataclass
 class DomainRandCfg:
+    """Section `domain_rand` of a TaskCfg: everything None, 0 or empty is off (the default). Units
+    and sampling in the module docstring and the field comments; ranges are checked by
+    legged_mjx.config.LIMITS when set through overrides (UserError). Presets:
+    legged_mjx.tasks.RANDOMIZATION_PRESETS (Go2's `isaac`, docs/domain_randomisation.md)."""
+
     friction_range: list | None = None  # [lo, hi] x sliding friction of every geom
     added_base_mass_range: list | None = None  # [lo, hi] kg added to the base body
     gain_range: list | None = None  # [lo, hi] x kp and kd

@@ -1,23 +1,16 @@
-"""Joint-order conventions, and the one place where orders are mapped onto each other (by name)."""
+"""Joint orders by convention, looked up in the robots' descriptions (assets/<robot>/robot.yaml,
+legged_mjx/robots.py), and the one way orders are mapped onto each other: by name."""
 
-from legged_mjx.errors import UserError
+from legged_mjx.robots import load_robot
 
-GO2_PARTS = ("hip", "thigh", "calf")
 
-# Leg order per convention; within a leg the order is hip, thigh, calf (except Isaac Lab, below).
-GO2_LEG_ORDERS = {
-    "mjcf": ("FL", "FR", "RL", "RR"),  # depth-first order of assets/go2/go2.xml
-    "genesis": ("FR", "FL", "RR", "RL"),  # Genesis go2_train
-    "unitree_sdk": ("FR", "FL", "RR", "RL"),  # motor indices of the Unitree SDK
-    "isaac": ("FL", "FR", "RL", "RR"),  # Isaac Lab groups by joint type: all hips, thighs, calves
-}
+def joint_names(robot: str, convention: str) -> list:
+    """The joints of `robot` (a shipped robot's name or a robot.yaml path) in a convention's order
+    (e.g. unitree_sdk, isaac, mjcf); an order the description lacks is a UserError."""
+    return load_robot(robot).joint_names(convention)
 
 
 def go2_joint_names(convention: str) -> list:
-    """The 12 Go2 joint names (`FL_hip_joint`, ...) in a convention's order."""
-    if convention not in GO2_LEG_ORDERS:
-        raise UserError(f"unknown joint order '{convention}' (known: {', '.join(GO2_LEG_ORDERS)})")
-    legs = GO2_LEG_ORDERS[convention]
-    if convention == "isaac":
-        return [f"{leg}_{part}_joint" for part in GO2_PARTS for leg in legs]
-    return [f"{leg}_{part}_joint" for leg in legs for part in GO2_PARTS]
+    """The 12 Go2 joint names (`FL_hip_joint`, ...) in a convention's order (mjcf, genesis,
+    unitree_sdk, isaac)."""
+    return joint_names("go2", convention)

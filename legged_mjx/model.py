@@ -20,26 +20,34 @@ def asset_path(*parts: str) -> str:
     return os.path.join(ASSETS_DIR, *parts)
 
 
-def load_model(xml_path: str, edits=()) -> mujoco.MjModel:
-    """Compile an MJCF file, after applying `edits` (callables taking its mujoco.MjSpec: robot
-    changes, the terrain); a missing or invalid file is a UserError with MuJoCo's reason."""
+def load_spec(xml_path: str) -> mujoco.MjSpec:
+    """Parse an MJCF file into an editable MjSpec; a missing or invalid file is a UserError."""
     if not os.path.isfile(xml_path):
         raise UserError(f"model file not found: {xml_path}")
     try:
-        spec = mujoco.MjSpec.from_file(xml_path)
+        return mujoco.MjSpec.from_file(xml_path)
     except ValueError as error:
         raise UserError(f"cannot load MJCF {xml_path}: {' '.join(str(error).split())}") from None
-    if not any(geom.type == mujoco.mjtGeom.mjGEOM_PLANE for geom in spec.worldbody.geoms):
-        raise UserError(f"{xml_path}: no floor (plane geom) in the model; load the scene file, not the robot alone")
-    for edit in edits:
-        edit(spec)
+
+
+def compile_spec(spec: mujoco.MjSpec, xml_path: str) -> mujoco.MjModel:
+    """Compile a robot's scene; it must have a free joint first (the floating base) and a floor (a
+    plane, or the heightfield of a generated terrain)."""
     try:
         model = spec.compile()
     except ValueError as error:
-        raise UserError(f"cannot compile MJCF {xml_path}: {' '.join(str(error).split())}") from None
+        raise UserError(f"cannot load MJCF {xml_path}: {' '.join(str(error).split())}") from None
     if model.njnt == 0 or model.jnt_type[0] != mujoco.mjtJoint.mjJNT_FREE:
         raise UserError(f"{xml_path}: the robot's root body needs a free joint as the model's first joint")
+    floors = (mujoco.mjtGeom.mjGEOM_PLANE, mujoco.mjtGeom.mjGEOM_HFIELD)  # a generated terrain is a heightfield
+    if not np.isin(model.geom_type, floors).any():
+        raise UserError(f"{xml_path}: no floor (plane geom) in the model; load the scene file, not the robot alone")
     return model
+
+
+def load_model(xml_path: str) -> mujoco.MjModel:
+    """Compile an MJCF file as it is (load_spec, compile_spec)."""
+    return compile_spec(load_spec(xml_path), xml_path)
 
 
 MODEL_PARAMS = {"friction": 1.0, "mass": 1.0, "added_base_mass": 0.0}  # per-environment model parameters, nominal
@@ -66,23 +74,6 @@ def apply_model_params(model: mujoco.MjModel, params: dict, base_body: int) -> N
     """Edit an MjModel in place to randomized_fields(model, params, base_body)."""
     for name, value in randomized_fields(model, params, base_body).items():
         getattr(model, name)[:] = value
-
-
-def joint_torque_map(model: mujoco.MjModel, joint_dofs: np.ndarray) -> np.ndarray:
-    """(J, nu) matrix taking ctrl to the torque (N m) that `motor` actuators (fixed gain, no bias,
-    no dynamics, joint transmission) apply to each of the given joints (their dof addresses)."""
-    matrix = np.zeros((len(joint_dofs), model.nu), np.float32)
-    for a in range(model.nu):
-        is_motor = (
-            model.actuator_trntype[a] == mujoco.mjtTrn.mjTRN_JOINT
-            and model.actuator_gaintype[a] == mujoco.mjtGain.mjGAIN_FIXED
-            and model.actuator_biastype[a] == mujoco.mjtBias.mjBIAS_NONE
-            and model.actuator_dyntype[a] == mujoco.mjtDyn.mjDYN_NONE
-        )
-        dof = model.jnt_dofadr[model.actuator_trnid[a, 0]]
-        if is_motor and dof in joint_dofs:
-            matrix[list(joint_dofs).index(dof), a] = model.actuator_gear[a, 0] * model.actuator_gainprm[a, 0]
-    return matrix
 
 
 def sensor_adr(model: mujoco.MjModel, names) -> np.ndarray:

@@ -18,7 +18,8 @@ def obs_layout(task) -> dict:
         snap = task.snapshot(jax.tree.map(jnp.asarray, task.reset_physics), command=command, params=params)
         return {name: jnp.atleast_1d(OBS_TERMS[name](snap)) for name in names}
 
-    sizes = {name: v.size for name, v in jax.eval_shape(values, task.sample_params(jax.random.PRNGKey(0))).items()}
+    params = task.sample_params(jax.random.PRNGKey(0), jnp.int32(0))
+    sizes = {name: v.size for name, v in jax.eval_shape(values, params).items()}
     layout = {}
     for group, terms in groups.items():
         start, layout[group] = 0, []

@@ -47,6 +47,12 @@ def register_obs_term(name: str):
 
 @dataclass
 class ObsTerm:
+    """One term of an observation group: value = scale x clip(OBS_TERMS[name](snapshot), +-clip),
+    in the term's own units (m/s, rad/s, rad, unit gravity vector, command units), width d = the
+    function's output size; with history_length H > 1 it takes H x d values, oldest first. scale is
+    a number or one per value; clip None means none. An unknown name is a UserError when the task
+    is built (check_layout)."""
+
     name: str
     scale: float | list = 1.0
     clip: float | None = None
@@ -55,7 +61,10 @@ class ObsTerm:
 
 @dataclass
 class ObsCfg:
-    """Observation groups: group name -> ordered terms. rsl_rl reads groups `policy` and `critic`."""
+    """Observation groups: group name -> ordered list of ObsTerm (dicts with ObsTerm's fields are
+    accepted from configs and cfgs.pkl). rsl_rl reads groups `policy` and `critic`; a group's
+    vector is its terms' values concatenated in order ((D,) per environment, (N, D) batched).
+    domain_rand.obs_noise adds noise to the groups in domain_rand.noisy_groups."""
 
     groups: dict = field(default_factory=dict)
 

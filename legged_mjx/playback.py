@@ -1,9 +1,13 @@
 """Running a policy in a few environments to watch it (play.py, training clips): every control step
 hands the base poses to a callback (video, viewer), and every episode is summarised: its command,
-the velocity achieved, its return and how it ended.
+the velocity achieved, its return and how it ended; `report` turns the episodes into a table (one
+row per environment) and a summary.
 
 Achieved velocity: the mean over the episode's control steps of the base's body-frame linear
 velocity (vx, vy, m/s) and yaw rate (wz, rad/s), read from the state before any auto-reset.
+Tracking error: |achieved - commanded| per velocity slot of the command (lin_vel_x, lin_vel_y,
+ang_vel_z; the command is held for an episode), averaged over episodes weighted by their steps.
+A fall is an episode ended by a termination other than the time-out.
 """
 
 from dataclasses import dataclass
@@ -27,13 +31,58 @@ class Episode:
     steps: int
     ended: str  # a termination name, "time_out", or "running" (cut by the end of play)
 
-    def line(self, names: list, dt: float) -> str:
-        command = " ".join(f"{n}={v:+.2f}" for n, v in zip(names, self.command))
-        vx, vy, wz = self.velocity
-        return (
-            f"env {self.env}: command {command} | achieved vx={vx:+.2f} vy={vy:+.2f} wz={wz:+.2f} | "
-            f"return {self.ret:.2f} over {self.steps * dt:.2f} s | {self.ended}"
+    @property
+    def fell(self) -> bool:
+        return self.ended not in ("time_out", "running")
+
+
+VELOCITY_SLOTS = {"lin_vel_x": ("vx", 0, "m/s"), "lin_vel_y": ("vy", 1, "m/s"), "ang_vel_z": ("wz", 2, "rad/s")}
+
+
+def _mean(values, weights) -> float:
+    return float(np.average(values, weights=weights)) if np.sum(weights) else float("nan")
+
+
+def _tracking_errors(episodes: list, names: list) -> dict:
+    """Step-weighted mean |achieved - commanded| per velocity slot of the command: {axis: (error, unit)}."""
+    steps = [e.steps for e in episodes]
+    errors = {}
+    for slot, name in enumerate(names):
+        if name in VELOCITY_SLOTS:
+            axis, index, unit = VELOCITY_SLOTS[name]
+            errors[axis] = (_mean([abs(e.velocity[index] - e.command[slot]) for e in episodes], steps), unit)
+    return errors
+
+
+def report(episodes: list, names: list, num_envs: int, max_rows: int = 16) -> list:
+    """Lines for the console: a table with one row per environment (its command, episodes, falls,
+    mean return, achieved velocity; at most `max_rows` rows) and a summary of all episodes."""
+    lines = [f"env | command {' '.join(names)} | episodes | falls | mean return | achieved vx vy wz"]
+    for env in range(min(num_envs, max_rows)):
+        own = [e for e in episodes if e.env == env]
+        if not own:
+            continue
+        steps = [e.steps for e in own]
+        velocity = " ".join(f"{_mean([e.velocity[i] for e in own], steps):+.2f}" for i in range(3))
+        lines.append(
+            f"{env:3d} | {' '.join(f'{v:+.2f}' for v in own[-1].command)} | {len(own)} | "
+            f"{sum(e.fell for e in own)} | {np.mean([e.ret for e in own]):.2f} | {velocity}"
         )
+    if num_envs > max_rows:
+        lines.append(f"... {num_envs - max_rows} more environments (in the summary)")
+    ended = [e for e in episodes if e.ended != "running"]
+    falls = [e for e in ended if e.fell]
+    reasons = ", ".join(f"{r} {sum(e.ended == r for e in falls)}" for r in sorted({e.ended for e in falls}))
+    returns = ended or episodes
+    errors = _tracking_errors(episodes, names)
+    tracking = ", ".join(f"{axis} {error:.2f} {unit}" for axis, (error, unit) in errors.items())
+    lines.append(
+        f"summary: {len(episodes)} episodes ({len(ended)} ended, {len(episodes) - len(ended)} still running at the "
+        f"end); falls {len(falls)}{f' ({reasons})' if falls else ''}, time-outs {len(ended) - len(falls)}; "
+        f"mean return {np.mean([e.ret for e in returns]):.2f} per {'ended' if ended else 'running'} episode; "
+        f"tracking error {tracking or '-'}"
+    )
+    return lines
 
 
 class _Running:

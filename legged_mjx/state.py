@@ -61,14 +61,12 @@ class Snapshot:
     action: jax.Array  # (A,) the policy's action of this step, clipped (observation term "last_action")
     prev_action: jax.Array  # (A,) the clipped action of the previous step (State.prev_action)
     foot_contact: jax.Array  # (F,) bool
-    feet_air_time: jax.Array  # (F,) s in the air at the end of this step; for a foot that touched down in it, its swing's length
-    feet_first_contact: jax.Array  # (F,) bool: touched down in this step
-    joint_torque: jax.Array  # (J,) N m applied by the joints' motor actuators in the last substep
-    joint_acc: jax.Array  # (J,) rad/s^2 in the last substep
     height_scan: jax.Array  # (P,) m: base height - ground height under each height-scan point - offset (unclipped)
     ground_height: jax.Array  # () m: mean ground height under the height-scan points (0 on the flat floor)
     params: dict  # per-environment physics parameters (e.g. GCR), name -> array
     extras: dict  # robot-specific readings (IMUs, applied forces), name -> array
+    foot_timers: dict | None = None  # per-foot air/contact timers after this step (foot_timers.py)
+    terminated: jax.Array | None = None  # () bool: this step ends the episode in a failure (set before rewards)
 
 
 @pytree_dataclass
@@ -83,9 +81,9 @@ class State:
     terminated: jax.Array  # () bool: the last step ended the episode in failure
     truncated: jax.Array  # () bool: the last step hit the time limit (not a failure)
     episode_step: jax.Array  # () int32 control steps since the episode started
+    foot_timers: dict  # per-foot air/contact timers (foot_timers.py), (F,) each
     command: jax.Array  # (C,)
     prev_action: jax.Array  # (A,) the clipped action of the last step: the next step's previous action
-    feet_air_time: jax.Array  # (F,) s each foot has been off the ground (0 while in contact)
     params: dict  # per-environment parameters set at reset: physics (e.g. GCR), terrain cell
     key: jax.Array  # PRNG key (uint32 (2,))
     env_id: jax.Array  # () int32 index in the batch (selects a command-table row)

@@ -25,7 +25,9 @@ from legged_mjx.commands import CommandCfg, check_commands, sample_command
 from legged_mjx.domain_rand import DomainRandCfg
 from legged_mjx.episode_log import episode_log
 from legged_mjx.errors import UserError
-from legged_mjx.model import apply_model_params, joint_index, joint_torque_map, load_model, root_body, sensor_adr
+from legged_mjx.foot_timers import initial_timers, update_timers
+from legged_mjx.model import apply_model_params, compile_spec, joint_index, load_spec, root_body
+from legged_mjx.model_edits import add_foot_sensors, foot_contact_adr
 from legged_mjx.observations import ObsCfg, check_layout, observe
 from legged_mjx.state import Physics, Snapshot, State, physics_of
 from legged_mjx.terrain.config import TerrainCfg
@@ -35,7 +37,17 @@ from rewards import RewardCfg, check_weights, compute_rewards
 
 @dataclass
 class EnvCfg:
-    """Simulation, action and episode settings shared by all robots (SI units, radians)."""
+    """Simulation, action and episode settings shared by all robots (SI units, radians); section
+    `env` of a TaskCfg. Robots extend it (JointPositionEnvCfg, tasks/ballu.py's BalluEnvCfg).
+
+    xml_path is the MJCF scene with its floor (from the working directory; the robots' defaults are
+    absolute paths under assets/): a missing file, a root without a free joint as the first joint or
+    a scene without a floor plane is a UserError. A control step lasts sim_dt x decimation s; an
+    episode max_episode_length = ceil(episode_length_s / that) steps. Also checked when the task is
+    built (UserError): decimation >= 1, sim_dt > 0, a default_joint_pos
+    entry for every joint of joint_names, one value per foot contact sensor; range limits of
+    `--set` values are in legged_mjx.config.LIMITS.
+    """
 
     xml_path: str = ""
     sim_dt: float = 0.005  # physics timestep (s)
@@ -45,6 +57,9 @@ class EnvCfg:
     joint_names: list = field(default_factory=list)  # observed joints, in observation order
     default_joint_pos: dict = field(default_factory=dict)  # joint name -> rad (reset pose, obs offset)
     foot_contact_sensors: list = field(default_factory=list)  # MJCF contact sensors, one per foot (> 0: touching)
+    foot_geoms: list = field(default_factory=list)  # regex per foot: where the model lacks a foot's sensors, added here
+    foot_sites: list = field(default_factory=list)  # regex per foot: a sole site for the added velocity sensor
+    robot: str = ""  # the robot description (legged_mjx/robots.py) this config follows, "" for none
     action_clip: float = 100.0  # actions are clipped to +-action_clip
     action_latency: bool = True  # apply the previous step's action (one control step of latency)
     friction_scale: float = 1.0  # multiplies every geom's sliding friction (perturbation studies)
@@ -53,7 +68,12 @@ class EnvCfg:
 
 @dataclass
 class TaskCfg:
-    """The configuration sections saved with every run (plus the train config)."""
+    """The configuration sections saved with every run (plus the train config): env (EnvCfg or a
+    robot's subclass), obs (ObsCfg), reward (RewardCfg), command (CommandCfg), domain_rand
+    (DomainRandCfg, off by default). legged_mjx.tasks.task_config(name) gives a task's default;
+    config.apply_overrides sets fields by `section.field`; cfgs.pkl stores it as plain dicts
+    (config.to_dict) that config.load_sections reads back.
+    """
 
     env: EnvCfg
     obs: ObsCfg
@@ -73,11 +93,19 @@ def initial_physics(model: mujoco.MjModel, qpos: np.ndarray) -> Physics:
 
 
 class LocomotionTask(abc.ABC):
-    """Shared reset/step machinery; subclasses supply the robot hooks.
+    """Shared reset/step machinery for ONE environment, pure JAX; subclasses supply the robot hooks.
+
+    Built from a TaskCfg (`LocomotionTask(cfg)`; legged_mjx.tasks.make_task builds a registered
+    task by name). Attributes after construction: cfg, mj_model (mujoco.MjModel of env.xml_path,
+    timestep sim_dt), num_actions (A), dt (control period, s), max_episode_length (control steps),
+    joints (indices of env.joint_names), default_joint_pos ((J,) rad). Batch it with
+    legged_mjx.batch.BatchedEnv, or through torch with legged_mjx.vecenv.LeggedVecEnv.
 
     The contract, checked at construction (`_check_contract`): a subclass sets `num_actions` (a
     class attribute or in `setup`) and implements `action_targets` and `control`, whose outputs
-    must have the shapes their docstrings state."""
+    must have the shapes their docstrings state; a broken hook raises TypeError naming it. Bad
+    config values raise UserError (unknown observation terms, reward terms or command ranges, a
+    missing joint, sensor or default pose entry)."""
 
     num_actions: int  # policy action dimension
 
@@ -92,20 +120,26 @@ class LocomotionTask(abc.ABC):
         if cfg.terrain.generator is not None and not self.supports_terrain:
             raise UserError(f"{type(self).__name__} runs on the flat floor only (terrain.generator must be null: --terrain flat)")
         self.terrain = TaskTerrain(cfg.terrain, env.episode_length_s)
-        self.mj_model = load_model(env.xml_path, edits=[self.terrain.add_to])
+        spec = load_spec(env.xml_path)
+        self.mj_model = compile_spec(spec, env.xml_path)
+        self.model_notes = self.edit_spec(spec, self.mj_model)  # what was changed in the MJCF, and why
+        self.model_notes += self.terrain.add_to(spec)
+        if self.model_notes:
+            self.mj_model = compile_spec(spec, env.xml_path)
         self.terrain.bind(self.mj_model)
+        if not math.isclose(self.mj_model.opt.timestep, env.sim_dt):
+            self.model_notes.append(
+                f"physics timestep {env.sim_dt:g} s (the model's own is {self.mj_model.opt.timestep:g} s)"
+            )
         self.mj_model.opt.timestep = env.sim_dt
         self.base_body = root_body(self.mj_model)
-        apply_model_params(self.mj_model, {"friction": env.friction_scale, "mass": env.mass_scale}, self.base_body)
+        self.adapt_model(self.mj_model)
         self.joints = joint_index(self.mj_model, env.joint_names)
         missing = [n for n in env.joint_names if n not in env.default_joint_pos]
         if missing:
             raise UserError(f"default_joint_pos missing for: {', '.join(missing)}")
         self.default_joint_pos = np.asarray([env.default_joint_pos[n] for n in env.joint_names], np.float32)
-        self.foot_contact_adr = sensor_adr(self.mj_model, env.foot_contact_sensors)
-        if len(self.foot_contact_adr) != len(env.foot_contact_sensors):
-            raise UserError('foot_contact_sensors must each give one value (MJCF <contact ... data="found"/>)')
-        self.joint_torque_map = joint_torque_map(self.mj_model, self.joints.dof_adr)
+        self.foot_contact_adr = foot_contact_adr(self.mj_model, env.foot_contact_sensors)  # (F, K)
         self.setup()
         self.obs_noise = domain_rand.observation_noise(cfg.domain_rand, cfg.obs.groups)
         self.dt = env.sim_dt * env.decimation
@@ -115,6 +149,13 @@ class LocomotionTask(abc.ABC):
         self.pushes = domain_rand.pushes(cfg.domain_rand)
         self._check_contract()
 
+    def adapt_model(self, model: mujoco.MjModel) -> None:
+        """Edit a compiled model of this task's robot in place to the config: physics timestep,
+        friction and mass scales (done to mj_model at construction; robots call it for their designs)."""
+        env = self.cfg.env
+        model.opt.timestep = env.sim_dt
+        apply_model_params(model, {"friction": env.friction_scale, "mass": env.mass_scale}, self.base_body)
+
     def _check_contract(self) -> None:
         """The robot hooks' outputs have the shapes the backends and the policy rely on."""
         num_actions = getattr(self, "num_actions", None)
@@ -122,7 +163,7 @@ class LocomotionTask(abc.ABC):
             raise TypeError(f"{type(self).__name__} must set num_actions (a positive int), got {num_actions!r}")
         action = jax.ShapeDtypeStruct((num_actions,), jnp.float32)
         targets = jax.eval_shape(self.action_targets, action)
-        params = jax.eval_shape(self.sample_params, jax.random.PRNGKey(0))
+        params = jax.eval_shape(self.sample_params, jax.random.PRNGKey(0), jnp.int32(0))
         ctrl, xfrc = jax.eval_shape(self.control, self.reset_physics, targets, params)
         model = self.mj_model
         if ctrl.shape != (model.nu,):
@@ -138,6 +179,14 @@ class LocomotionTask(abc.ABC):
     applies_body_forces = False  # True if `control` returns Cartesian body forces (xfrc_applied)
     supports_terrain = True  # False: the robot runs on the scene's flat floor only
 
+    def edit_spec(self, spec, model) -> list:
+        """Robot hook: edit the MJCF (MjSpec `spec`; `model` is it compiled as loaded) before the
+        task compiles it; returns notes, one line per change. Default: add the foot sensors the
+        model lacks (model_edits.add_foot_sensors, from env.foot_geoms and env.foot_sites)."""
+        env = self.cfg.env
+        velocity = getattr(env, "foot_velocity_sensors", [])
+        return add_foot_sensors(spec, model, env.foot_contact_sensors, velocity, env.foot_geoms, env.foot_sites)
+
     def setup(self) -> None:
         """Robot hook: look up robot-specific indices in self.mj_model (may edit it)."""
 
@@ -148,9 +197,20 @@ class LocomotionTask(abc.ABC):
         qpos[self.joints.qpos_adr] = self.default_joint_pos
         return qpos
 
-    def sample_params(self, key: jax.Array) -> dict:
-        """Robot hook: per-environment physics parameters, sampled at every reset."""
+    def sample_params(self, key: jax.Array, env_id: jax.Array) -> dict:
+        """Robot hook: per-environment physics parameters, sampled at every reset (env_id: the
+        environment's index in the batch). An int32 "design" among them picks the environment's
+        model from `design_models`."""
         return {}
+
+    morphology_names: tuple = ()  # robot hook: the params that make the robot's morphology vector (datasets save it)
+    design_models: tuple = ()  # robot hook: compiled models of the robot's designs (all of mj_model's
+    # topology), one per environment by params["design"]; () = mj_model for every environment
+
+    def reset_physics_of(self, params: dict) -> Physics:
+        """Robot hook: the physics a fresh episode starts from, given its params (default: the reset
+        pose of mj_model)."""
+        return jax.tree.map(jnp.asarray, self.reset_physics)
 
     @abc.abstractmethod
     def action_targets(self, action: jax.Array) -> jax.Array:
@@ -172,20 +232,19 @@ class LocomotionTask(abc.ABC):
         return {}
 
     # ----- reset and step ----------------------------------------------------------------------
-    def snapshot(
-        self, physics: Physics, *, command, params, action=None, prev_action=None, feet_air_time=None
-    ) -> Snapshot:
+    def feet_touching(self, sensordata):
+        """(..., F) bool: each foot's contact sensors (foot_contact_adr) report a contact."""
+        return (sensordata[..., self.foot_contact_adr] > 0).any(axis=-1)
+
+    def snapshot(self, physics: Physics, *, command, params, action=None, prev_action=None) -> Snapshot:
         """What observation, reward and termination terms may read, from one environment's physics;
-        action and prev_action (clipped policy actions) default to zeros and feet_air_time (the
-        State's, before this step) to zeros, as at a reset."""
+        action and prev_action (clipped policy actions) default to zeros and the foot timers are a
+        fresh episode's, as at a reset (finish_step puts the running ones in)."""
         no_action = jnp.zeros(self.num_actions, jnp.float32)
         action = no_action if action is None else action
         prev_action = no_action if prev_action is None else prev_action
         qpos, qvel = physics.qpos, physics.qvel
         quat = qpos[3:7]
-        contact = physics.sensordata[self.foot_contact_adr] > 0
-        air_before = jnp.zeros(len(self.foot_contact_adr), jnp.float32) if feet_air_time is None else feet_air_time
-        first_contact = contact & (air_before > 0)
         ground = self.terrain.scan(qpos[0:3], quat)
         return Snapshot(
             base_pos_world=qpos[0:3],
@@ -200,15 +259,12 @@ class LocomotionTask(abc.ABC):
             command=command,
             action=action,
             prev_action=prev_action,
-            foot_contact=contact,
-            feet_air_time=jnp.where(contact & ~first_contact, 0.0, air_before + self.dt),
-            feet_first_contact=first_contact,
-            joint_torque=jnp.asarray(self.joint_torque_map) @ physics.ctrl,
-            joint_acc=physics.qacc_warmstart[self.joints.dof_adr],
+            foot_contact=self.feet_touching(physics.sensordata),
             height_scan=qpos[2] - ground - self.cfg.terrain.height_scan_offset,
             ground_height=jnp.mean(ground),
             params=params,
             extras=self.extras(physics, params),
+            foot_timers=initial_timers(len(self.foot_contact_adr)),
         )
 
     def reset(self, key: jax.Array, env_id: jax.Array, cell: dict | None = None) -> State:
@@ -216,12 +272,12 @@ class LocomotionTask(abc.ABC):
         terrain `cell` ({terrain_level, terrain_type}; None: the first episode's)."""
         key, key_command, key_params, key_random, key_start, key_noise = jax.random.split(key, 6)
         params = domain_rand.sample_params(self.cfg.domain_rand, key_random, self.dt)
-        params.update(self.sample_params(key_params))
+        params.update(self.sample_params(key_params, env_id))
         if self.terrain.terrain is not None:
             params.update(cell or self.terrain.initial_cell(jax.random.fold_in(key_start, 1), env_id))
         command = sample_command(self.cfg.command, key_command, env_id)
         no_action = jnp.zeros(self.num_actions, jnp.float32)
-        physics = jax.tree.map(jnp.asarray, self.reset_physics)
+        physics = self.reset_physics_of(params)
         qpos, qvel = domain_rand.reset_state(
             self.cfg.domain_rand,
             key_start,
@@ -249,9 +305,9 @@ class LocomotionTask(abc.ABC):
             terminated=jnp.zeros((), bool),
             truncated=jnp.zeros((), bool),
             episode_step=jnp.zeros((), jnp.int32),
+            foot_timers=snap.foot_timers,
             command=command,
             prev_action=no_action,
-            feet_air_time=jnp.zeros(len(self.foot_contact_adr), jnp.float32),
             params=params,
             key=key,
             env_id=env_id,
@@ -293,19 +349,16 @@ class LocomotionTask(abc.ABC):
         statistics and pre-reset physics, and is already the next episode's first state
         where the episode ended."""
         snap = self.snapshot(
-            physics,
-            command=state.command,
-            params=state.params,
-            action=action,
-            prev_action=state.prev_action,
-            feet_air_time=state.feet_air_time,
+            physics, command=state.command, params=state.params, action=action, prev_action=state.prev_action
         )
         physics_ok = jnp.isfinite(physics.qpos).all() & jnp.isfinite(physics.qvel).all()
+        failures = {**self.failures(snap), "non_finite": ~physics_ok}
+        terminated = jnp.any(jnp.stack(list(failures.values())))
+        timers = update_timers(state.foot_timers, snap.foot_contact, self.dt)
+        snap = snap.replace(foot_timers=timers, terminated=terminated)
         reward, terms = compute_rewards(self.cfg.reward, snap, self.dt)
         reward = jnp.where(physics_ok, reward, 0.0)
         terms = {name: jnp.where(physics_ok, value, 0.0) for name, value in terms.items()}
-        failures = {**self.failures(snap), "non_finite": ~physics_ok}
-        terminated = jnp.any(jnp.stack(list(failures.values())))
         episode_step = state.episode_step + 1
         truncated = (episode_step >= self.max_episode_length) & ~terminated
         episode_sums = {name: state.episode_sums[name] + value for name, value in terms.items()}
@@ -321,9 +374,9 @@ class LocomotionTask(abc.ABC):
             obs=obs,
             obs_history=history,
             episode_step=episode_step,
+            foot_timers=snap.foot_timers,
             command=command,
             prev_action=action,
-            feet_air_time=jnp.where(snap.foot_contact, 0.0, snap.feet_air_time),
             key=key,
             episode_sums=episode_sums,
         )

@@ -16,9 +16,14 @@ REWARD_TERMS = {name: fn for name, fn in vars(terms).items() if callable(fn) and
 
 @dataclass
 class RewardCfg:
+    """Section `reward` of a TaskCfg: weights {term name in REWARD_TERMS (rewards/terms.py): weight};
+    each step adds weight x control dt (s) x the term's unweighted value to the reward. An unknown
+    term is a UserError when the task is built (check_weights). tracking_sigma is the width of the
+    exp tracking kernels in (m/s)^2 or (rad/s)^2. only_positive_rewards clips each step's total at
+    0 (legged_gym's), the terms logged unclipped."""
+
     weights: dict = field(default_factory=dict)  # term name -> weight (multiplied by the control dt)
     tracking_sigma: float = 0.25  # width of the exp tracking kernels (m^2/s^2 or rad^2/s^2)
-    feet_air_time_threshold: float = 0.5  # s: swings longer than this earn feet_air_time (Isaac Lab's threshold)
     only_positive_rewards: bool = False  # clip each step's total at 0 (legged_gym: avoids early-termination problems)
 
 

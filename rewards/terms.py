@@ -32,7 +32,8 @@ def lin_vel_z(s: Snapshot, cfg) -> jnp.ndarray:
 
 
 def base_height(s: Snapshot, cfg) -> jnp.ndarray:
-    """(z - h_cmd)^2, base height z (m) above the mean ground under the height scan against the height command (command[3])."""
+    """(z - h_ground - h_cmd)^2: base height (m) above the mean ground under the height scan
+    (Snapshot.ground_height, 0 on a flat floor) against the height command (command[3])."""
     return jnp.square(s.base_pos_world[2] - s.ground_height - s.command[3])
 
 
@@ -51,22 +52,67 @@ def joint_vel_l2(s: Snapshot, cfg) -> jnp.ndarray:
     return jnp.sum(jnp.square(s.joint_vel))
 
 
+# ----- Isaac Lab's mdp terms (go2-velocity: unitree_rl_lab's Go2 task; go2-rough: Isaac Lab's Go2 rough) --
+
+
 def ang_vel_xy_l2(s: Snapshot, cfg) -> jnp.ndarray:
-    """w_x^2 + w_y^2, body-frame roll and pitch rates (rad^2/s^2) (Isaac Lab ang_vel_xy_l2)."""
+    """sum_xy w^2, body-frame roll and pitch rates (rad^2/s^2)."""
     return jnp.sum(jnp.square(s.ang_vel_body[:2]))
 
 
-def joint_torques_l2(s: Snapshot, cfg) -> jnp.ndarray:
-    """sum tau^2 over the task's joints, motor torques of the last substep (N^2 m^2) (Isaac Lab joint_torques_l2)."""
-    return jnp.sum(jnp.square(s.joint_torque))
+def flat_orientation_l2(s: Snapshot, cfg) -> jnp.ndarray:
+    """sum_xy g_body^2: the tilt of the base (projected gravity off the body z axis)."""
+    return jnp.sum(jnp.square(s.gravity_body[:2]))
 
 
 def joint_acc_l2(s: Snapshot, cfg) -> jnp.ndarray:
-    """sum qdd^2 over the task's joints, accelerations of the last substep (rad^2/s^4) (Isaac Lab joint_acc_l2)."""
-    return jnp.sum(jnp.square(s.joint_acc))
+    """sum qdd^2 over the task's joints (rad^2/s^4), the accelerations of the last physics substep."""
+    return jnp.sum(jnp.square(s.extras["joint_acc"]))
 
 
-def feet_air_time(s: Snapshot, cfg) -> jnp.ndarray:
-    """sum over feet touching down of (swing time - cfg.feet_air_time_threshold) s, 0 when |cmd_xy| <= 0.1 m/s (Isaac Lab feet_air_time)."""
-    reward = jnp.sum((s.feet_air_time - cfg.feet_air_time_threshold) * s.feet_first_contact)
-    return reward * (jnp.linalg.norm(s.command[:2]) > 0.1)
+def joint_torques_l2(s: Snapshot, cfg) -> jnp.ndarray:
+    """sum tau^2 over the task's joints (N^2 m^2), the torques of the last physics substep."""
+    return jnp.sum(jnp.square(s.extras["joint_torque"]))
+
+
+def energy(s: Snapshot, cfg) -> jnp.ndarray:
+    """sum |qd| |tau| over the task's joints (W): mechanical power, unitree_rl_lab's `energy`."""
+    return jnp.sum(jnp.abs(s.joint_vel) * jnp.abs(s.extras["joint_torque"]))
+
+
+def joint_pos_limits(s: Snapshot, cfg) -> jnp.ndarray:
+    """sum of max(lo - q, 0) + max(q - hi, 0) over joints (rad), [lo, hi] the soft joint limits."""
+    low, high = s.extras["soft_joint_pos_limits"][:, 0], s.extras["soft_joint_pos_limits"][:, 1]
+    return jnp.sum(jnp.maximum(low - s.joint_pos, 0.0) + jnp.maximum(s.joint_pos - high, 0.0))
+
+
+def joint_position_penalty(s: Snapshot, cfg, stand_still_scale=5.0, velocity_threshold=0.3) -> jnp.ndarray:
+    """|q - q_default|_2 (rad), x5 when the velocity command is zero and |v_xy| < 0.3 m/s (standing)."""
+    moving = (jnp.linalg.norm(s.command[:3]) > 0.0) | (jnp.linalg.norm(s.lin_vel_body[:2]) > velocity_threshold)
+    deviation = jnp.linalg.norm(s.joint_pos - s.default_joint_pos)
+    return jnp.where(moving, deviation, stand_still_scale * deviation)
+
+
+def feet_air_time(s: Snapshot, cfg, threshold=0.5) -> jnp.ndarray:
+    """sum over feet touching down of (last air time - 0.5 s), 0 while |cmd_xy| <= 0.1 m/s."""
+    timers = s.foot_timers
+    reward = jnp.sum((timers["last_air_time"] - threshold) * timers["first_contact"])
+    return jnp.where(jnp.linalg.norm(s.command[:2]) > 0.1, reward, 0.0)
+
+
+def air_time_variance(s: Snapshot, cfg) -> jnp.ndarray:
+    """var(min(last air time, 0.5)) + var(min(last contact time, 0.5)) across feet (s^2, n - 1)."""
+    timers = s.foot_timers
+    air, stance = jnp.minimum(timers["last_air_time"], 0.5), jnp.minimum(timers["last_contact_time"], 0.5)
+    return jnp.var(air, ddof=1) + jnp.var(stance, ddof=1)
+
+
+def is_terminated(s: Snapshot, cfg) -> jnp.ndarray:
+    """1 where this step ends the episode in a failure (a time-out is none), else 0 (Isaac Lab's)."""
+    return s.terminated.astype(jnp.float32)
+
+
+def feet_slide(s: Snapshot, cfg) -> jnp.ndarray:
+    """sum over feet in contact of |v_foot,xy| (m/s, world frame): sliding feet."""
+    speed = jnp.linalg.norm(s.extras["foot_vel_world"][:, :2], axis=1)
+    return jnp.sum(speed * s.foot_contact)

@@ -26,7 +26,7 @@ from legged_mjx.cli import ArgumentParser  # noqa: E402
 from legged_mjx.errors import UserError, exit_on_user_error  # noqa: E402
 from legged_mjx.policies import load_policy  # noqa: E402
 from legged_mjx.tasks import task_config  # noqa: E402
-from legged_mjx.training import run_configs_of  # noqa: E402
+from legged_mjx.run_folders import run_configs_of  # noqa: E402
 
 
 def rollout(env, act) -> tuple:

@@ -10,10 +10,13 @@ import pytest
 
 from env_wrapper import make_env
 from legged_mjx.batch import BatchedEnv
-from legged_mjx.config import save_run_configs, to_dict
-from legged_mjx.tasks import make_task, task_config, train_config
-from legged_mjx.training import Runner
-from tests.helpers import SingleEnvStep, all_terrain_types
+from legged_mjx.tasks import make_task, task_config
+from tests.helpers import SingleEnvStep, all_terrain_types, short_run
+
+# The suite means the same on every machine: uncommitted JAX work (jitted task functions, fixtures'
+# arrays) runs on the CPU, where the tolerances were measured, also where jax.devices()[0] is a GPU.
+# The CUDA tests (tests/test_cuda.py) place their environments on cuda:0 explicitly.
+jax.config.update("jax_default_device", jax.devices("cpu")[0])
 
 
 @pytest.fixture(scope="session")
@@ -56,14 +59,6 @@ def tiny_run(go2_env, tmp_path_factory):
     non-trivial observation normaliser), exported/policy.pt and cfgs.pkl (0.5 s episodes, so that
     collection tests finish episodes quickly)."""
     folder = tmp_path_factory.mktemp("run")
-    go2_env.reset()
-    train = train_config("go2")
-    train["num_steps_per_env"] = 4
-    train["actor"]["obs_normalization"] = True
-    runner = Runner(go2_env, train, log_dir=None, device="cpu")
-    runner.learn(1)
-    runner.save(str(folder / "model_1.pt"))
+    runner = short_run(go2_env, "go2", folder, 1, 4, task_config("go2", {"episode_length_s": 0.5}))
     runner.export_policy_to_jit(str(folder / "exported"), "policy.pt")
-    cfg = task_config("go2", {"episode_length_s": 0.5})
-    save_run_configs(str(folder), {"task": "go2", **to_dict(cfg), "train": train})
     return folder

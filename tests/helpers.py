@@ -1,4 +1,5 @@
-"""Test helpers: stepping one environment, and MuJoCo's forward pass on the host."""
+"""Test helpers: stepping one environment, MuJoCo's forward pass on the host, a BALLU collection, a short
+training run, a grid of every terrain type and the ground under points by ray casting."""
 
 import jax
 import jax.numpy as jnp
@@ -6,6 +7,10 @@ import mujoco
 import numpy as np
 
 from legged_mjx.batch import BatchedEnv
+from legged_mjx.config import to_dict
+from legged_mjx.run_folders import save_run_configs
+from legged_mjx.tasks import train_config
+from legged_mjx.training import Runner
 
 
 class SingleEnvStep:
@@ -32,10 +37,56 @@ def host_data(model: mujoco.MjModel, qpos, qvel=None) -> mujoco.MjData:
     return data
 
 
+def run_sim2sim(*args) -> int:
+    """sim2sim.py's exit status for these arguments (a SystemExit's code for a bad input)."""
+    import sim2sim
+
+    try:
+        return sim2sim.main([str(a) for a in args])
+    except SystemExit as exit_:
+        return exit_.code
+
+
 def index_map(from_names, to_names) -> np.ndarray:
     """Indices `idx` with to_vector = from_vector[idx], matching joints by name."""
     position = {name: i for i, name in enumerate(from_names)}
     return np.asarray([position[name] for name in to_names], dtype=np.int64)
+
+
+def collect_ballu(task, path, num_episodes: int):
+    """Collect `num_episodes` of a BALLU task (8 environments, seed 3) into the dataset at `path`
+    with a noisy sine of the command (a deterministic, non-trivial gait); returns the loaded dataset."""
+    import torch
+
+    from legged_mjx.collection.actor import Actor
+    from legged_mjx.collection.commits import Committer
+    from legged_mjx.collection.loop import collect
+    from legged_mjx.collection.provenance import dataset_attrs
+    from legged_mjx.dataset import load_trajectories
+    from legged_mjx.policies import Policy
+    from legged_mjx.vecenv import LeggedVecEnv
+
+    env = LeggedVecEnv(task, num_envs=8, device="cpu", seed=3)
+    policy = Policy(lambda obs: torch.sin(3.0 * obs[:, 2:4]), 16, 2, "test", "sine", "0" * 64)
+    actor = Actor(policy, action_noise=0.5, seed=3)
+    committer = Committer(str(path), dataset_attrs("ballu", task, {}, policy, actor, 3, "gzip", env.backend))
+    assert collect(env, actor, num_episodes, committer, progress=False) == num_episodes
+    return load_trajectories(str(path))
+
+
+def short_run(env, task_name: str, folder, iterations: int, num_steps_per_env: int, cfg=None):
+    """A run folder as train_ppo.py leaves it after `iterations` rsl_rl iterations of `env` (an
+    observation normaliser that is not the identity): model_<iterations>.pt and cfgs.pkl (with
+    `cfg`, default the env's task config). Returns the runner."""
+    env.reset()
+    train = train_config(task_name)
+    train["num_steps_per_env"] = num_steps_per_env
+    train["actor"]["obs_normalization"] = True
+    runner = Runner(env, train, log_dir=None, device="cpu")
+    runner.learn(iterations)
+    runner.save(str(folder / f"model_{iterations}.pt"))
+    save_run_configs(str(folder), {"task": task_name, **to_dict(cfg or env.task.cfg), "train": train})
+    return runner
 
 
 def all_terrain_types(num_rows: int = 1, primitives: str = "heightfield") -> dict:

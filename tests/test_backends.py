@@ -27,9 +27,10 @@ NUM_ENVS = 4
 INTEGRATORS = {"euler": mujoco.mjtIntegrator.mjINT_EULER, "implicitfast": mujoco.mjtIntegrator.mjINT_IMPLICITFAST}
 
 
-def rollout(task, backend: str, actions: np.ndarray) -> list:
-    """Per control step: (obs {group: (N, D)}, reward terms, terminated, truncated, qpos)."""
-    batch = BatchedEnv(task, NUM_ENVS, seed=0, backend=backend)
+def rollout(task, backend: str, actions: np.ndarray, device=None) -> list:
+    """Per control step: (obs {group: (N, D)}, reward terms, terminated, truncated, qpos), on `device`
+    (a JAX device; default the CPU). benchmarks/gpu_check.py compares MJX on a GPU with it."""
+    batch = BatchedEnv(task, NUM_ENVS, seed=0, backend=backend, device=device)
     state, stats = batch.reset()
     out = []
     for action in actions:
@@ -49,12 +50,18 @@ def rollout(task, backend: str, actions: np.ndarray) -> list:
 TOLERANCES = {"go2": (6e-6, 3e-5), "ballu": (4e-4, 1e-2)}  # |dqpos| rad, |dobs| (see the module docstring)
 
 
+def task_and_actions(name: str) -> tuple:
+    """The task (15-step episodes: the auto-reset happens inside the window) and STEPS random actions."""
+    task = make_task(name, episode_length_s=0.3)
+    actions = np.random.default_rng(0).uniform(-1, 1, (STEPS, NUM_ENVS, task.num_actions)).astype(np.float32)
+    return task, actions
+
+
 @pytest.fixture(scope="module", params=["go2-mjx", "ballu-mjx", "go2-warp", "ballu-warp"])
 def both_backends(request):
     """The native backend's rollout and a JAX engine's (mjx or warp), same states and actions."""
     name, engine = request.param.split("-")
-    task = make_task(name, episode_length_s=0.3)  # 15 steps: the auto-reset happens inside the window
-    actions = np.random.default_rng(0).uniform(-1, 1, (STEPS, NUM_ENVS, task.num_actions)).astype(np.float32)
+    task, actions = task_and_actions(name)
     return rollout(task, "mujoco", actions), rollout(task, engine, actions), *TOLERANCES[name]
 
 

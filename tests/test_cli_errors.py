@@ -42,6 +42,24 @@ CASES = [
     ("train_ppo", ["--xml-path", "/nonexistent/go2.xml"], "model file not found: /nonexistent/go2.xml"),
     ("train_ppo", ["--device", "bogus"], "unsupported device 'bogus' (use cpu or cuda:N)"),
     ("train_ppo", ["--randomize", "bogus"], "task 'go2' has no randomisation preset 'bogus' (known: isaac)"),
+    ("train_ppo", ["--set", "env.actio_scale=0.2"], "'env.actio_scale' (did you mean env.action_scale?)"),
+    ("train_ppo", ["--set", "decimaton=2"], "unknown config key 'decimaton' (did you mean env.decimation?)"),
+    (
+        "train_ppo",
+        ["--set", "train.algorithm.learning_rat=1e-3"],
+        "unknown train config key 'train.algorithm.learning_rat' (did you mean train.algorithm.learning_rate?)",
+    ),
+    (
+        "train_ppo",
+        ["--set", "train.algorithm.learning_rate=-1"],
+        "train config key 'train.algorithm.learning_rate' must be > 0, got -1.0",
+    ),
+    ("train_ppo", ["--set", "train.algorithm.gamma=1.5"], "'train.algorithm.gamma' must be in (0, 1], got 1.5"),
+    ("train_ppo", ["--set", "train.num_steps_per_env=2.5"], "'train.num_steps_per_env' needs a value of type int"),
+    ("train_ppo", ["--num_envs", "50000000"], "50000000 environments need about"),
+    ("train_ppo", ["--checkpoint", "{broken}"], "cfgs.pkl is damaged or truncated"),
+    ("train_ppo", ["--resume"], "no checkpoint to resume under"),
+    ("train_ppo", ["--checkpoint", "{run}", "--task", "ballu"], "--task ballu does not match the run's task 'go2'"),
     ("train_ppo", ["--terrain", "moon"], "argument --terrain: invalid choice: 'moon'"),
     ("train_ppo", ["--set", "terrain.generator.num_rows=4"], "sets a key inside None, which is not a mapping"),
     ("train_ppo", ["--terrain", "rough", "--set", "terrain.generator.num_rows=0"], "num_rows and num_cols must be >= 1"),
@@ -54,7 +72,8 @@ CASES = [
     ("collect", ["--checkpoint", "{run}", "--action_noise", "-0.1"], "--action_noise must be >= 0, got -0.1"),
     ("collect", ["--checkpoint", "{run}", "--compression", "zip"], "argument --compression: invalid choice: 'zip'"),
     ("collect", ["--checkpoint", "{run}", "--threads", "-2"], "argument --threads: must be >= 1, got -2"),
-    ("collect", ["--checkpoint", "{run}", "--command", "1", "0"], "--command needs 5 values"),
+    ("collect", ["--checkpoint", "{run}", "--command", "1", "0", "0", "0.3", "0", "9"], "--command takes 1 to 5"),
+    ("collect", ["--checkpoint", "{broken}"], "cfgs.pkl is damaged or truncated"),
     ("collect", ["--checkpoint", "missing/model_1.pt"], "checkpoint not found: missing/model_1.pt"),
     ("collect", ["--checkpoint", "{run}", "--device", "bogus"], "unsupported device 'bogus' (use cpu or cuda:N)"),
     ("collect", [], "the following arguments are required: --checkpoint"),
@@ -72,7 +91,8 @@ CASES = [
     ("play", ["--checkpoint", "{run}", "--num_envs", "0"], "--num_envs must be >= 1, got 0"),
     ("play", ["--checkpoint", "{run}", "--backend", "physx"], "argument --backend: invalid choice: 'physx'"),
     ("play", ["--checkpoint", "{run}", "--duration", "-1"], "--duration must be > 0, got -1.0"),
-    ("play", ["--checkpoint", "{run}", "--command", "1", "0", "0", "0.3", "0", "9"], "--command takes at most 5"),
+    ("play", ["--checkpoint", "{run}", "--command", "1", "0", "0", "0.3", "0", "9"], "--command takes 1 to 5"),
+    ("play", ["--checkpoint", "{broken}"], "cfgs.pkl is damaged or truncated"),
     ("play", ["--checkpoint", "{run}", "--task", "ballu"], "does not match the run's task 'go2'"),
     ("play", ["--checkpoint", "missing/model_1.pt"], "checkpoint not found: missing/model_1.pt"),
     ("play", ["--checkpoint", "{run}", "--device", "cuda:x"], "unsupported device 'cuda:x' (use cpu or cuda:N)"),
@@ -91,9 +111,19 @@ def run(tmp_path_factory) -> str:
     return str(folder / "model_1.pt")
 
 
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory) -> str:
+    """A run folder whose cfgs.pkl was cut short (a full disk, an interrupted copy)."""
+    folder = tmp_path_factory.mktemp("broken")
+    data = pickle.dumps({"task": "go2", **to_dict(task_config("go2")), "train": train_config("go2")})
+    (folder / "cfgs.pkl").write_bytes(data[:100])
+    (folder / "model_1.pt").write_bytes(b"not read")
+    return str(folder)
+
+
 @pytest.mark.parametrize("entry, args, message", CASES)
-def test_bad_input_is_one_line_and_status_2(entry, args, message, run, tmp_path, capsys):
-    argv = [a.format(run=run) for a in args]
+def test_bad_input_is_one_line_and_status_2(entry, args, message, run, broken, tmp_path, capsys):
+    argv = [a.format(run=run, broken=broken) for a in args]
     if entry != "sim2sim":
         argv = ["--device", "cpu", *argv]
     if entry == "train_ppo":

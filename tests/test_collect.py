@@ -18,19 +18,20 @@ import pytest
 import torch
 
 import collect_trajectories
-from env_wrapper import LeggedVecEnv
-from legged_mjx import dataset
-from legged_mjx.collection.actor import Actor, policy_std
+from legged_mjx import dataset, preflight
+from legged_mjx.cli.collect_trajectories import COMPRESSIONS
+from legged_mjx.collection.actor import policy_std
 from legged_mjx.collection.claims import Claims
 from legged_mjx.collection.commits import Committer
 from legged_mjx.collection.episode_buffers import EpisodeBuffers
-from legged_mjx.collection.loop import collect, finished_episodes
-from legged_mjx.collection.provenance import dataset_attrs
+from legged_mjx.collection.loop import finished_episodes
 from legged_mjx.collection.replay import replay
 from legged_mjx.dataset import TrajectoryWindows, load_trajectories
 from legged_mjx.errors import UserError
-from legged_mjx.policies import Policy
+from legged_mjx.run_config import run_config
+from legged_mjx.foot_timers import TIMERS
 from legged_mjx.tasks import make_task
+from tests.helpers import collect_ballu
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COMMAND = ["1.0", "0", "0", "0.3", "0"]
@@ -75,6 +76,8 @@ def test_schema_shapes_dtypes_index_and_attributes(stochastic):
         "state/ctrl": (12, np.float64),
         "state/prev_action": (12, np.float32),
         "state/key": (2, np.uint32),
+        **{f"state/foot_timers/{name}": (4, np.float32) for name in TIMERS},
+        "state/foot_timers/first_contact": (4, np.bool_),
     }
     for term in attrs["config"]["reward"]["weights"]:
         expected[f"reward_terms/{term}"] = (None, np.float32)
@@ -92,8 +95,8 @@ def test_schema_shapes_dtypes_index_and_attributes(stochastic):
     assert np.array_equal(meta["termination/orientation"] | meta["termination/non_finite"], data["terminated"][last])
     assert meta["termination/time_out"].any() and meta["termination/orientation"].any()
     np.testing.assert_allclose(
-        meta["episode_return"], np.add.reduceat(data["reward"], meta["episode_start"]), rtol=1e-5
-    )
+        meta["episode_return"], np.add.reduceat(data["reward"], meta["episode_start"]), rtol=1e-5, atol=1e-7
+    )  # float32 sums in another order: a return near zero differs by a few ulps of its terms
     for key, width in (("final/state/qpos", 19), ("final/state/qvel", 18), ("final/obs/policy", 50)):
         assert meta[key].shape == (E, width) and meta[key].dtype == np.float32, key
     # the final state is where the last step went, not the next episode's reset pose
@@ -360,8 +363,8 @@ def test_a_failing_commit_leaves_the_previous_file(stochastic, tmp_path, monkeyp
         (["--checkpoint", "{bare}", "--task", "go3"], "unknown task 'go3'"),
         (["--checkpoint", "{run}", "--task", "ballu"], "does not match the run's task 'go2'"),
         (
-            ["--checkpoint", "{run}", "--command", "1", "0", "0"],
-            "--command needs 5 values (lin_vel_x lin_vel_y ang_vel_z height jump), got 3",
+            ["--checkpoint", "{run}", "--command", "1", "0", "0", "0.3", "0", "1"],
+            "--command takes 1 to 5 values (lin_vel_x lin_vel_y ang_vel_z height jump), got 6",
         ),
         (["--checkpoint", "{export}", "--stochastic"], "--stochastic needs an rsl_rl checkpoint"),
         (["--checkpoint", "{bare}", "--task", "ballu"], "maps 50 observations to 12 actions; task ballu has"),
@@ -377,6 +380,21 @@ def test_bad_input_is_one_line_error(run, tmp_path, capsys, args, message):
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and err.startswith("error: ") and message in err
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "x.h5").exists()
+
+
+def test_the_disk_check_counts_the_bytes_of_a_transition(stochastic, run, tmp_path):
+    """preflight's transition size is what a dataset stores per transition; a collection that cannot
+    fit on the disk is refused before anything is built."""
+    traj = load_trajectories(str(stochastic))
+    stored = sum(value[0].nbytes for value in traj.data.values())
+    task_name, cfg, _ = run_config(str(run / "model_1.pt"), None)
+    task = make_task(task_name, cfg)
+    assert preflight.transition_bytes(task, "mujoco") == stored
+    needed = preflight.collection_bytes(task, "mujoco", 10, "none")
+    assert needed == stored * 25 * 10  # 0.5 s episodes of 25 control steps
+    with pytest.raises(UserError, match=r"100 episodes will write about .* free: ask for fewer"):
+        preflight.check_disk(str(tmp_path / "x.h5"), 1 << 60, "100 episodes", "ask for fewer --num_episodes")
+    assert set(COMPRESSIONS) == set(dataset.COMPRESSION) == set(preflight.COMPRESSED)
 
 
 def test_policy_std_of_each_checkpoint_layout(run, tmp_path):
@@ -405,13 +423,7 @@ def test_loading_something_else_is_a_user_error(tmp_path):
 def test_ballu_records_per_episode_params_and_replays_bitwise(tmp_path):
     """BALLU: no action latency, a 2-D command, and a GCR drawn per episode that replay must restore."""
     task = make_task("ballu", GCR_range=[0.7, 0.95], episode_length_s=0.2)
-    env = LeggedVecEnv(task, num_envs=8, device="cpu", seed=3)
-    policy = Policy(lambda obs: torch.sin(3.0 * obs[:, 2:4]), 16, 2, "test", "sine", "0" * 64)
-    actor = Actor(policy, action_noise=0.5, seed=3)
-    out = tmp_path / "ballu.h5"
-    committer = Committer(str(out), dataset_attrs("ballu", task, {}, policy, actor, 3, "gzip", env.backend))
-    assert collect(env, actor, 12, committer, progress=False) == 12
-    traj = load_trajectories(str(out))
+    traj = collect_ballu(task, tmp_path / "ballu.h5", 12)
     assert traj.data["command"].shape[1] == 2 and traj.data["state/prev_action"].shape[1] == 2
     gcr = traj.data["state/params/gcr"]
     per_episode = [np.unique(gcr[s:e]) for s, e in zip(traj.meta["episode_start"], traj.meta["episode_ends"])]

@@ -7,13 +7,17 @@ import re
 import numpy as np
 import pytest
 
-import train_ppo
-from legged_mjx.config import apply_overrides, load_sections, save_run_configs, to_dict
+from legged_mjx.cli.train_ppo import parse_args
+from legged_mjx.config import apply_overrides, load_sections, to_dict
 from legged_mjx.errors import UserError
+from legged_mjx.jobs.train_ppo import build_configs
 from legged_mjx.joint_orders import go2_joint_names
 from tests.helpers import index_map
 from legged_mjx.model import asset_path
+from legged_mjx.run_folders import save_run_configs
 from legged_mjx.tasks import make_task, task_config
+
+GO2_PARTS = ("hip", "thigh", "calf")
 
 
 def test_joint_orders_round_trip_by_name():
@@ -79,7 +83,7 @@ def test_saved_configs_rebuild_the_same_task_config(tmp_path):
 
 
 def test_ballu_cli_flags_reach_the_configs():
-    args = train_ppo.parse_args(
+    args = parse_args(
         [
             "--task",
             "ballu",
@@ -98,15 +102,16 @@ def test_ballu_cli_flags_reach_the_configs():
             "7",
         ]
     )
-    task, cfg, train, checkpoint = train_ppo.build_configs(args)
-    assert task == "ballu" and checkpoint is None
+    cfg, train = build_configs(args)
+    assert args.task == "ballu" and args.resume_from is None
     assert (cfg.env.GCR, cfg.env.GCR_range, cfg.env.spcf, cfg.env.drag) == (0.8, [0.75, 0.89], 0.0807, 0.4)
     assert train["algorithm"]["learning_rate"] == 3e-4 and train["max_iterations"] == 7
     assert train["num_steps_per_env"] == 20  # BALLU's PPO config, not go2_train's
 
 
 def test_another_go2_mjcf_is_wired_by_joint_name(tmp_path):
-    """Actuators declared in reverse order still drive the right joints."""
+    """Actuators declared in reverse order are replaced by motors in joint order that drive the right
+    joints with the same torque limits."""
     text = open(asset_path("go2", "go2.xml")).read()
     head, rest = text.split("<actuator>")
     body, tail = rest.split("</actuator>")
@@ -117,5 +122,8 @@ def test_another_go2_mjcf_is_wired_by_joint_name(tmp_path):
     model = task.mj_model
     for name, actuator in zip(task.cfg.env.joint_names, task.actuators.motors.ids):
         assert model.actuator_trnid[actuator, 0] == model.joint(name).id
-    assert task.actuators.motors.ids[0] != make_task("go2").actuators.motors.ids[0]
+    (note,) = task.model_notes  # replaced, in joint order, with the model's torque limits
+    assert "listed in another order than the joints" in note and "23.7 N m on 8, 45.43 N m on 4" in note
+    assert [model.actuator(a).name for a in range(model.nu)][:3] == [f"FL_{part}_joint_motor" for part in GO2_PARTS]
+    np.testing.assert_allclose(task.actuators.torque_limit, make_task("go2").actuators.torque_limit)
     assert os.path.basename(task.cfg.env.xml_path) == "scene.xml"

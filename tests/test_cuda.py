@@ -1,5 +1,7 @@
-"""The VecEnv's CUDA path: DLPack zero-copy and stream hand-off both ways, no host synchronisation in
-step, and a real OnPolicyRunner on cuda:0. Skipped without a CUDA GPU (benchmarks/gpu_check.py runs it)."""
+"""The VecEnv's CUDA path: DLPack zero-copy and stream hand-off both ways, device names ("cuda",
+cuda:1), no host synchronisation in step (the first after reset included) or anywhere in the
+runner's rollout, and a real OnPolicyRunner on cuda:0. Skipped without a CUDA GPU
+(benchmarks/gpu_check.py runs it)."""
 
 import legged_mjx  # noqa: F401  (before jax)
 
@@ -8,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from benchmarks.common import gpu_sleep, rollout_returns_while_gpu_busy
 from env_wrapper import make_env
 from legged_mjx.tasks import train_config
 from legged_mjx.training import Runner
@@ -27,7 +30,7 @@ pytestmark = [
     pytest.mark.cuda,
     pytest.mark.skipif(
         not (torch.cuda.is_available() and jax_sees_cuda()),
-        reason="needs a CUDA GPU seen by torch and JAX (CUDA builds: README 'On a GPU')",
+        reason="needs a CUDA GPU seen by torch and JAX (CUDA builds: docs/gpu.md)",
     ),
 ]
 
@@ -108,6 +111,69 @@ def test_step_makes_no_host_synchronisation(env):
     finally:
         torch.cuda.set_sync_debug_mode("default")
     assert torch.isfinite(obs["policy"]).all()
+
+
+def test_the_first_step_after_reset_needs_no_transfer(env):
+    """reset() starts the host copy of the non-finite-action counter that step reads first."""
+    actions = busy_actions(0.1)
+    env.step(actions)  # compiled
+    env.reset()
+    torch.cuda.synchronize()
+    jax.block_until_ready(env.state)
+    with jax.transfer_guard("disallow"):
+        env.step(actions)
+
+
+def test_step_returns_while_the_gpu_is_still_busy(env):
+    """A host wait anywhere in step (a blocking export, an implicit transfer, a sync) would make it
+    return only after the queued GPU work: the event after that work must still be pending."""
+    env.reset()
+    actions = torch.full((NUM_ENVS, 12), 0.2, device=DEVICE)
+    env.step(actions)  # compiled
+    torch.cuda.synchronize()
+    busy = gpu_sleep(2.0)
+    ordered = actions + 0.0  # written by a kernel queued behind the sleep
+    obs, rewards, dones, extras = env.step(ordered)
+    assert not busy.query(), "step waited for the GPU"
+    torch.cuda.synchronize()
+    assert np.array_equal(obs["policy"].cpu().numpy(), np.asarray(env.state.obs["policy"]))
+    running = ~dones.cpu().numpy()  # (an environment reset in this step starts from a zero action)
+    prev_action = np.asarray(env.state.prev_action)[running]
+    assert running.any() and np.array_equal(prev_action, np.full_like(prev_action, 0.2))  # the queued values
+
+
+def test_the_runners_rollout_never_waits_for_the_gpu(env, tmp_path):
+    """rsl_rl's rollout with this project's Runner (NaN check off, DeviceLogger, a log_dir so that the
+    logger does its per-step work): policy, env step, storage and logging are all queued while
+    earlier GPU work still runs."""
+    env.reset()
+    train = train_config("go2")
+    train["num_steps_per_env"] = 8
+    runner = Runner(env, train, log_dir=str(tmp_path), device=DEVICE)
+    runner.learn(1)  # compiled
+    torch.cuda.synchronize()
+    still_busy, _ = rollout_returns_while_gpu_busy(runner, 3.0)
+    assert still_busy, "the rollout waited for the GPU"
+    assert len(runner.logger.rewbuffer) <= 100 and not runner.logger.pending  # flushed by the iteration's log
+
+
+def test_a_device_without_index_is_cuda_0():
+    small = make_env("go2", num_envs=8, device="cuda", seed=0)
+    assert small.device == torch.device("cuda:0")
+    obs, _, _, _ = small.step(torch.zeros(8, 12, device="cuda"))
+    assert obs["policy"].device == torch.device("cuda:0")
+
+
+@pytest.mark.skipif(torch.cuda.device_count() < 2, reason="needs a second CUDA GPU")
+def test_an_environment_on_the_second_gpu_steps_while_the_first_is_current():
+    """torch exports a tensor to JAX only from its current device: every export selects it."""
+    assert torch.cuda.current_device() == 0
+    second = make_env("go2", num_envs=8, device="cuda:1", seed=0)
+    second.episode_length_buf = torch.zeros(8, dtype=torch.int64, device="cuda:1")
+    obs, _, _, _ = second.step(torch.zeros(8, 12, device="cuda:1"))
+    assert obs["policy"].device == torch.device("cuda:1") and torch.cuda.current_device() == 0
+    assert second.state.obs["policy"].devices() == {second.batch.device}
+    assert second.batch.device.local_hardware_id == 1
 
 
 def test_on_policy_runner_learns_two_iterations_on_cuda(env, tmp_path):

@@ -1,12 +1,19 @@
 """torchrun launches: each rank's device and seed, and one-line errors for inconsistent launches."""
 
+import os
+import subprocess
+import sys
+import textwrap
+
 import pytest
 import torch
 
 import train_ppo
 from legged_mjx import distributed
+from legged_mjx.jobs import train_ppo as train_job
 from legged_mjx.errors import UserError
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TORCHRUN = {"WORLD_SIZE": "4", "RANK": "3", "LOCAL_RANK": "1"}  # second process of the second node
 
 
@@ -90,16 +97,44 @@ def test_a_rank_other_than_0_trains_with_its_own_seed_and_writes_nothing(monkeyp
     rank_1 = distributed.Launch(device="cpu", rank=1, local_rank=0, world_size=2)
     monkeypatch.setattr(distributed, "start", lambda enabled, device: rank_1 if enabled else None)
     seeds = []
-    real_make_env = train_ppo.make_env
+    real_vec_env = train_job.LeggedVecEnv
 
-    def make_env(*args, seed, **kwargs):
+    def vec_env(task, num_envs, device, seed, *args, **kwargs):
         seeds.append(seed)
-        return real_make_env(*args, seed=seed, **kwargs)
+        return real_vec_env(task, num_envs, device, seed, *args, **kwargs)
 
-    monkeypatch.setattr(train_ppo, "make_env", make_env)
+    monkeypatch.setattr(train_job, "LeggedVecEnv", vec_env)
     train_ppo.main(
         ["--distributed", "--num_envs", "8", "--max_iterations", "1", "--seed", "5", "--log_root", str(tmp_path)]
     )
     assert seeds == [6]
     assert not list(tmp_path.iterdir())  # no run folder, checkpoint, events or export
     assert "rank 1 of 2 (rank 0 logs)" in capsys.readouterr().out
+
+
+def test_a_rank_restricts_jax_to_its_gpu_before_any_jax_backend_starts():
+    """Each rank's JAX opens only cuda:LOCAL_RANK (jax_cuda_visible_devices), which JAX honours only
+    if set before its backends start: after every import train_ppo.py makes, in a fresh process."""
+    code = textwrap.dedent(
+        """
+        import torch
+        import train_ppo  # every import of the entry point
+        from jax._src import xla_bridge
+        from legged_mjx import distributed
+        from legged_mjx.errors import UserError
+
+        print("started after imports:", xla_bridge.backends_are_initialized())
+        torch.cuda.device_count = lambda: 2
+        torch.cuda.set_device = lambda index: print("set_device", index)
+        try:
+            distributed.start(True, None)
+        except UserError as error:  # this machine has no such GPU: said after the restriction
+            print("error:", error)
+        print("visible:", xla_bridge.CUDA_VISIBLE_DEVICES.value)
+        """
+    )
+    environ = {**os.environ, "WORLD_SIZE": "2", "RANK": "1", "LOCAL_RANK": "1"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environ, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "started after imports: False" in lines and "set_device 1" in lines and "visible: 1" in lines

@@ -7,10 +7,15 @@ import sys
 import time
 
 
+import pytest
+
+from benchmarks import gpu_check
 from legged_mjx.checklog import CheckLog, StepFailed, run_command
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-STEPS = ["versions", "cuda tests", "bench_env mjx", "bench_env warp", "bench_train", "train", "curve", "sim2sim"]
+STEPS = ["versions", "cuda tests", "mjx cpu vs device", "host wait", "train", "curve", "sim2sim", "bench_env mjx",
+         "bench_train", "bench_env warp"]  # fmt: skip
+GPU_ONLY = ("cuda tests", "host wait")
 
 
 def test_a_failing_step_is_recorded_and_the_next_still_runs(tmp_path):
@@ -77,9 +82,13 @@ def test_gpu_check_small_on_the_cpu_writes_the_whole_report(tmp_path):
     report = json.loads((out / "report.json").read_text())
     steps = {s["name"]: s for s in report["steps"]}
     assert list(steps) == STEPS and report["failed"] == []
-    assert steps["cuda tests"]["status"] == "skipped"
-    assert all(steps[name]["status"] == "ok" and steps[name]["seconds"] > 0 for name in STEPS[2:])
+    assert all(steps[name]["status"] == "skipped" for name in GPU_ONLY)
+    assert all(
+        steps[name]["status"] == "ok" and steps[name]["seconds"] > 0 for name in STEPS[2:] if name not in GPU_ONLY
+    )
     assert steps["versions"]["figures"]["jax devices"] == ["cpu:0"]
+    same = steps["mjx cpu vs device"]["figures"]["cpu at highest precision"]  # the same program: identical
+    assert same == {"qpos": 0.0, "obs": 0.0, "reward terms": 0.0, "steps with other dones": []}
     assert "64 envs" in steps["bench_env mjx"]["figures"]
     assert float(steps["bench_train"]["figures"]["samples/s"].replace(",", "")) > 0
     train = steps["train"]["figures"]
@@ -90,3 +99,20 @@ def test_gpu_check_small_on_the_cpu_writes_the_whole_report(tmp_path):
     markdown = (out / "report.md").read_text()
     assert markdown.startswith("# gpu_check: all steps passed")
     assert all(f"## {name}:" in markdown for name in STEPS) and "env/physics cost" in markdown
+
+
+def test_a_failing_command_fails_its_step_with_its_last_line_and_the_hint():
+    command = [sys.executable, "-c", "print('compiling'); raise SystemExit('RuntimeError: graph capture failed')"]
+    with pytest.raises(StepFailed) as failure:
+        gpu_check.checked(command, 60, hint="hint: use mjx")
+    assert str(failure.value) == "exit status 1: RuntimeError: graph capture failed; hint: use mjx"
+    assert "--backend mjx" in gpu_check.WARP_HINT and "docs/warp_notes.md" in gpu_check.WARP_HINT
+
+
+def test_steps_past_the_time_limit_are_skipped_and_said_so(tmp_path, capsys):
+    gpu_check.main(["--device", "cpu", "--small", "--time_limit", "1", "--out", str(tmp_path)])
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert [s["name"] for s in report["steps"]] == STEPS and report["failed"] == []
+    spent = [s for s in report["steps"] if s["name"] not in GPU_ONLY + ("curve", "sim2sim")]
+    assert all(s["status"] == "skipped" and "--time_limit" in s["error"] for s in spent)
+    assert "SKIPPED: versions" in capsys.readouterr().out

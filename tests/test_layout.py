@@ -94,3 +94,25 @@ def test_make_env_from_the_installed_package_in_another_directory(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[-2] == "(2, 50) (2,)"
+
+
+def test_console_scripts_and_top_level_scripts_run_the_same_command_lines(tmp_path):
+    """pyproject's console scripts name a main() in legged_mjx/cli/; each top-level script is a thin
+    wrapper around the same main; an installed console script answers from another directory."""
+    import importlib
+    import tomllib
+
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as handle:
+        scripts = tomllib.load(handle)["project"]["scripts"]
+    modules = set()
+    for name, target in scripts.items():
+        module, function = target.split(":")
+        assert module.startswith("legged_mjx.cli.") and callable(getattr(importlib.import_module(module), function))
+        script = module.rsplit(".", 1)[1]
+        modules.add(script)
+        wrapper = ast.parse(open(os.path.join(ROOT, f"{script}.py")).read())
+        assert f"{module}.main" in imported_names(wrapper, at_import_time=True), name
+    assert modules == {"train_ppo", "play", "collect_trajectories", "sim2sim", "eval_watch"}
+    train = os.path.join(os.path.dirname(sys.executable), "legged-mjx-train")
+    result = subprocess.run([train, "--num_envs", "0"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and result.stderr == "error: --num_envs must be >= 1, got 0\n"

@@ -25,10 +25,6 @@ def snapshot(**fields) -> Snapshot:
         action=[0.0, 0.0],
         prev_action=[0.0, 0.0],
         foot_contact=[True, True],
-        feet_air_time=[0.0, 0.0],
-        feet_first_contact=[False, False],
-        joint_torque=[0.0, 0.0],
-        joint_acc=[0.0, 0.0],
         height_scan=[0.0],
         ground_height=0.0,
     )
@@ -68,37 +64,62 @@ def test_term_matches_hand_computed_value(term, expected):
     assert float(REWARD_TERMS[term](S, CFG)) == pytest.approx(expected, rel=1e-5)
 
 
-ROUGH = snapshot(
-    base_pos_world=[0.0, 0.0, 1.05],
-    ground_height=0.7,  # standing on a step: 0.35 m above the ground under the scan
-    ang_vel_body=[0.3, -0.4, 2.0],
-    joint_torque=[3.0, -4.0],
-    joint_acc=[100.0, -20.0],
-    command=[0.6, 0.0, 0.0, 0.3, 0.0],
-    feet_air_time=[0.7, 0.25],  # both feet touched down in this step after swings of 0.7 s and 0.25 s
-    feet_first_contact=[True, True],
+# go2-rough's base height: above the ground under the height scan, not world z
+def test_base_height_is_measured_from_the_ground_under_the_scan():
+    on_a_step = snapshot(base_pos_world=[0.0, 0.0, 1.05], ground_height=0.7, command=[0.6, 0.0, 0.0, 0.3, 0.0])
+    assert float(REWARD_TERMS["base_height"](on_a_step, CFG)) == pytest.approx((1.05 - 0.7 - 0.3) ** 2, rel=1e-5)
+
+
+# unitree_rl_lab's Go2 terms: a 2-joint, 2-foot snapshot with torques, accelerations, soft limits,
+# foot velocities and foot timers
+G = snapshot(
+    lin_vel_body=[0.2, 0.1, 0.0],
+    ang_vel_body=[0.3, -0.4, 0.5],
+    gravity_body=[0.1, -0.2, -0.97],
+    joint_pos=[0.5, -1.0],
+    joint_vel=[2.0, -1.0],
+    default_joint_pos=[0.8, -1.5],
+    command=[0.5, 0.0, 0.2],
+    foot_contact=[True, False],
+).replace(
+    extras={
+        "joint_torque": jnp.asarray([3.0, -4.0]),
+        "joint_acc": jnp.asarray([10.0, -20.0]),
+        "soft_joint_pos_limits": jnp.asarray([[0.6, 1.0], [-2.0, -1.2]]),  # joint 0 below by 0.1, joint 1 above by 0.2
+        "foot_vel_world": jnp.asarray([[0.3, 0.4, 0.1], [1.0, 1.0, 0.0]]),
+    },
+    foot_timers={
+        "air_time": jnp.asarray([0.0, 0.2]),
+        "contact_time": jnp.asarray([0.02, 0.0]),
+        "last_air_time": jnp.asarray([0.7, 0.3]),
+        "last_contact_time": jnp.asarray([0.4, 0.6]),
+        "first_contact": jnp.asarray([True, False]),
+    },
 )
+STANDING = G.replace(command=jnp.zeros(3), lin_vel_body=jnp.asarray([0.1, 0.1, 0.0]))
 
 
 @pytest.mark.parametrize(
-    "term, expected",
+    "term, snap, expected",
     [
-        ("base_height", 0.0025),  # (1.05 - 0.7 - 0.3)^2: height above the ground, not world z
-        ("ang_vel_xy_l2", 0.25),  # 0.3^2 + 0.4^2; w_z does not count
-        ("joint_torques_l2", 25.0),  # 3^2 + 4^2
-        ("joint_acc_l2", 10400.0),  # 100^2 + 20^2
-        ("feet_air_time", -0.05),  # (0.7 - 0.5) + (0.25 - 0.5)
+        ("ang_vel_xy_l2", G, 0.3**2 + 0.4**2),
+        ("flat_orientation_l2", G, 0.1**2 + 0.2**2),
+        ("joint_acc_l2", G, 100.0 + 400.0),
+        ("joint_torques_l2", G, 9.0 + 16.0),
+        ("energy", G, 2.0 * 3.0 + 1.0 * 4.0),
+        ("joint_pos_limits", G, 0.1 + 0.2),
+        ("joint_position_penalty", G, math.hypot(0.3, 0.5)),  # moving: |q - q0|
+        ("joint_position_penalty", STANDING, 5.0 * math.hypot(0.3, 0.5)),  # zero command, |v_xy| 0.14 < 0.3
+        ("feet_air_time", G, 0.7 - 0.5),  # only foot 0 touched down
+        ("feet_air_time", STANDING, 0.0),  # |cmd_xy| <= 0.1
+        ("air_time_variance", G, (0.5 - 0.3) ** 2 / 2 + (0.5 - 0.4) ** 2 / 2),  # both clipped to 0.5; n - 1 = 1
+        ("feet_slide", G, 0.5),  # foot 0 in contact at |(0.3, 0.4)|; foot 1 in the air
+        ("is_terminated", G.replace(terminated=jnp.asarray(True)), 1.0),
+        ("is_terminated", G.replace(terminated=jnp.asarray(False)), 0.0),
     ],
 )
-def test_rough_terrain_terms(term, expected):
-    assert float(REWARD_TERMS[term](ROUGH, CFG)) == pytest.approx(expected, rel=1e-5)
-
-
-def test_feet_air_time_counts_only_touchdowns_while_commanded_to_move():
-    in_air = ROUGH.replace(feet_first_contact=jnp.array([False, True]))
-    assert float(REWARD_TERMS["feet_air_time"](in_air, CFG)) == pytest.approx(-0.25)
-    standing_command = ROUGH.replace(command=jnp.array([0.05, 0.05, 0.0, 0.3, 0.0]))  # |v| = 0.07 <= 0.1
-    assert float(REWARD_TERMS["feet_air_time"](standing_command, CFG)) == 0.0
+def test_unitree_term_matches_hand_computed_value(term, snap, expected):
+    assert float(REWARD_TERMS[term](snap, CFG)) == pytest.approx(expected, rel=1e-5)
 
 
 def test_weighted_sum_multiplies_by_weight_and_control_dt():

@@ -33,13 +33,18 @@ def run_main(*args) -> int:
 
 
 @needs_fixture
-def test_ci_sized_run_writes_a_passing_report(tmp_path):
+def test_ci_sized_run_writes_a_passing_report(tmp_path, capsys):
+    """The fixture's deploy.yaml without its sim_dt line (in tmp_path): sim2sim assumes Isaac Lab's
+    0.005 s, the value the file states, and says so on the console."""
+    deploy = tmp_path / "deploy.yaml"
+    with open(DEPLOY) as handle:
+        deploy.write_text("".join(line for line in handle if not line.startswith("sim_dt:")))
     out = tmp_path / "report"
     code = run_main(
         "--policy",
         POLICY,
         "--config",
-        DEPLOY,
+        str(deploy),
         "--num_envs",
         "16",
         "--duration",
@@ -61,6 +66,18 @@ def test_ci_sized_run_writes_a_passing_report(tmp_path):
     assert sorted(os.listdir(out)) == ["conventions.yaml", "falls.png", "report.json", "summary.md", "tracking.png"]
     report = json.loads((out / "report.json").read_text())
     assert report["verdict"] == {"passed": True, "failed": []}
+    lines = capsys.readouterr().out.splitlines()
+    assert [line for line in lines if line.startswith("[sim2sim] assumed: ")] == [
+        f"[sim2sim] assumed: {assumption}" for assumption in report["assumptions"]
+    ]
+    assert (
+        lines.count(
+            "[sim2sim] assumed: sim_dt 0.005 s assumed: the file records only step_dt 0.02; Isaac Lab's Go2 "
+            "velocity tasks simulate at 0.005 s with decimation 4 (override with --sim_dt)"
+        )
+        == 1
+    )
+    assert f"[sim2sim] PASS: all {len(report['checks'])} checks" in lines
     assert report["settings"]["backend"] == "mujoco" and report["policy"]["kind"] == "torchscript"  # auto on a CPU
     assert {r["perturbation"] for r in report["rows"]} == {"nominal", "push=0.5"} and len(report["rows"]) == 2 * 4
     assert report["overall"]["samples"] > 0 and report["machine"]["cpu_count"] >= 1
@@ -110,9 +127,10 @@ def fake_run(folder, task="go2"):
     return str(folder / "model_1.pt")
 
 
-def test_isaac_env_yaml_runs_end_to_end_with_the_dc_motor_law(tmp_path):
+def test_isaac_env_yaml_runs_end_to_end_with_the_dc_motor_law(tmp_path, capsys):
     """A silent 48 -> 12 TorchScript policy under the synthetic env.yaml: the robot stands on its
-    DC-motor PD (no falls) but does not walk, so the forward row fails its checks (exit 1)."""
+    DC-motor PD (no falls) but does not walk, so the forward row fails its checks (exit 1); the
+    console names the assumptions and the failing checks with their values and limits."""
     silent = torch.nn.Linear(48, 12)
     torch.nn.init.zeros_(silent.weight)
     torch.nn.init.zeros_(silent.bias)
@@ -142,14 +160,43 @@ def test_isaac_env_yaml_runs_end_to_end_with_the_dc_motor_law(tmp_path):
     assert report["source"]["kind"] == "isaac_env_yaml" and report["conventions"]["actuator"]["law"] == "dc_motor"
     assert report["verdict"]["failed"] == ["vx ratio, forward +0.5", "vx RMSE (nominal)"]
     assert report["overall"]["fall_rate"] == 0.0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line for line in lines if line.startswith("[sim2sim] assumed: ")] == [
+        f"[sim2sim] assumed: {assumption}" for assumption in report["assumptions"]
+    ]
+    failing = lines[lines.index(f"[sim2sim] FAIL: 2 of {len(report['checks'])} checks failed") + 1 :][:2]
+    ratio, rmse = (c for c in report["checks"] if not c["passed"])
+    assert failing == [
+        f"[sim2sim]   vx ratio, forward +0.5: {ratio['value']:.3f}, limit |x-1|<= 0.25",
+        f"[sim2sim]   vx RMSE (nominal): {rmse['value']:.3f}, limit <= 0.25",
+    ]
+
+
+def test_a_missing_value_says_why():
+    from legged_mjx.sim2sim.verdict import describe, missing_why
+
+    fell = missing_why({"samples": 0}, 2.0)
+    assert fell == "no samples: every environment fell before the settle time (2 s)"
+    assert missing_why({"samples": 40}, 2.0) == "|command| < 0.05 on this axis: no achieved/commanded ratio"
+    check = {"name": "vx ratio, forward +0.5", "value": None, "op": "|x-1|<=", "limit": 0.25, "why": fell}
+    assert describe(check) == f"vx ratio, forward +0.5: -, limit |x-1|<= 0.25 ({fell})"
+
+
+@needs_fixture
+def test_this_projects_checkpoint_given_as_policy_is_pointed_to_checkpoint(tmp_path, capsys):
+    checkpoint = fake_run(tmp_path / "run")
+    assert run_main("--policy", checkpoint, "--config", DEPLOY, "--backend", "mujoco") == 2
+    (err,) = capsys.readouterr().err.strip().splitlines()
+    assert "maps 50 observations to 12 actions, but the conventions give 45" in err
+    assert err.endswith(f"evaluate it under its own task and config with --checkpoint {checkpoint}")
 
 
 def test_project_checkpoint_runs_with_its_saved_config(tmp_path):
-    checkpoint = fake_run(tmp_path / "run")
+    fake_run(tmp_path / "run")
     out = tmp_path / "report"
     code = run_main(
         "--checkpoint",
-        checkpoint,
+        str(tmp_path / "run"),  # a run folder: its newest model_<it>.pt
         "--backend",
         "mujoco",
         "--num_envs",
@@ -177,7 +224,7 @@ def test_project_checkpoint_runs_with_its_saved_config(tmp_path):
         (["--policy", "none.pt", "--config", DEPLOY], "policy file not found: none.pt"),
         (["--policy", POLICY, "--config", "none.yaml"], "config file not found: none.yaml"),
         (["--checkpoint", "model_1.pt", "--policy", POLICY], "give --checkpoint alone"),
-        (["--checkpoint", "/tmp/nowhere/model_1.pt"], "no cfgs.pkl beside"),
+        (["--checkpoint", "/tmp/nowhere/model_1.pt"], "checkpoint not found: /tmp/nowhere/model_1.pt"),
         (["--policy", POLICY, "--config", DEPLOY, "--sweep", "sideways=1"], "unknown item 'sideways=1'"),
         (
             ["--policy", POLICY, "--config", DEPLOY, "--num_envs", "4"],
@@ -199,7 +246,7 @@ def test_bad_input_is_one_line_error(capsys, args, message):
 
 @needs_fixture
 def test_policy_that_does_not_fit_the_conventions(tmp_path, capsys):
-    from legged_mjx.sim2sim.conventions import to_profile
+    from legged_mjx.sim2sim.exports.conventions import to_profile
     from legged_mjx.sim2sim.sources import read_conventions
 
     profile = to_profile(read_conventions(DEPLOY)[1])
@@ -277,19 +324,24 @@ def test_what_ballu_lacks_is_a_one_line_error(ballu_checkpoint, capsys, args, me
     assert len(err) == 1 and err[0].startswith("error: ") and message in err[0], err
 
 
-def test_isaac_conventions_for_another_robot_are_a_one_line_error(tmp_path, capsys):
-    from legged_mjx.sim2sim.conventions import to_profile
+def test_conventions_of_a_robot_without_a_description_are_a_one_line_error(tmp_path, capsys):
+    from legged_mjx.sim2sim.exports.conventions import to_profile
     from legged_mjx.sim2sim.sources import read_conventions
     from legged_mjx.tasks.ballu import BALLU_JOINTS
 
     profile = to_profile(read_conventions(ENV_YAML)[1])
     profile["joint_names"] = BALLU_JOINTS
+    del profile["robot"]
     (tmp_path / "ballu.yaml").write_text(yaml.safe_dump(profile))
     (tmp_path / "policy.pt").write_bytes(b"")
     assert run_main("--policy", str(tmp_path / "policy.pt"), "--config", str(tmp_path / "ballu.yaml")) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "joint_names must be the 12 Go2 joints" in err[0], err
-    assert "sim2sim reads Isaac Lab exports for the Go2 only; evaluate other robots from a checkpoint" in err[0]
+    assert (
+        len(err) == 1
+        and "joints NECK, HIP_LEFT" in err[0]
+        and "fit no shipped robot (g1 (29 joints), go2 (12 joints))" in err[0]
+    )
+    assert "name it with --robot NAME or --robot path/robot.yaml" in err[0]
 
 
 @needs_fixture

@@ -11,10 +11,10 @@ from legged_mjx.errors import UserError
 from legged_mjx.joint_orders import go2_joint_names
 from tests.helpers import index_map
 from legged_mjx.model import asset_path, joint_index, load_model
-from legged_mjx.sim2sim.conventions import from_profile, to_profile
-from legged_mjx.sim2sim.deploy_yaml import from_deploy_yaml
-from legged_mjx.sim2sim.facts import load_yaml
-from legged_mjx.sim2sim.isaac_env_yaml import from_isaac_env_yaml
+from legged_mjx.sim2sim.exports.conventions import from_profile, to_profile
+from legged_mjx.sim2sim.exports.deploy_yaml import from_deploy_yaml
+from legged_mjx.sim2sim.exports.facts import load_yaml
+from legged_mjx.sim2sim.exports.isaac_env_yaml import from_isaac_env_yaml
 from legged_mjx.sim2sim.sources import read_conventions
 from shared_fixtures import fixture_dir
 
@@ -178,12 +178,19 @@ def test_unsupported_or_inconsistent_facts_are_user_errors():
         from_isaac_env_yaml(data, "env.yaml")
     data = load_yaml(ENV_YAML)  # another robot's export: joints the Go2 does not have
     data["scene"]["robot"]["init_state"]["joint_pos"] = {".*_hip_yaw": 0.0, ".*_knee": 0.3, ".*_calf_joint": -1.5}
-    with pytest.raises(UserError, match=r"joints .\*_hip_yaw, .\*_knee that the Go2 lacks .sim2sim reads Isaac Lab"):
+    with pytest.raises(
+        UserError, match=r"joints matching .\*_hip_yaw, .\*_knee, .\*_calf_joint fit no shipped robot.*--robot"
+    ):
         from_isaac_env_yaml(data, "env.yaml")
+    with pytest.raises(UserError, match=r"names joints .\*_hip_yaw, .\*_knee that robot go2 lacks"):
+        from_isaac_env_yaml(data, "env.yaml", robot="go2")
     profile = to_profile(read_conventions(ENV_YAML)[1])
     bad = copy.deepcopy(profile)
     bad["joint_names"] = ISAAC[:11] + ["FL_hip_joint"]
-    with pytest.raises(UserError, match="must be the 12 Go2 joints"):
+    with pytest.raises(UserError, match="joint names must be the 12 joints of robot go2"):
+        from_profile(bad, "profile.yaml")
+    del bad["robot"]
+    with pytest.raises(UserError, match="fit no shipped robot"):
         from_profile(bad, "profile.yaml")
     bad = copy.deepcopy(profile)
     bad["action"]["clip"] = [-1.0, 2.0]

@@ -11,10 +11,12 @@ import numpy as np
 import pytest
 
 from legged_mjx.joint_orders import go2_joint_names
-from legged_mjx.sim2sim.conventions import to_profile
+from legged_mjx.sim2sim.exports.conventions import to_profile
 from legged_mjx.sim2sim.eval_task import applicable_keys
-from legged_mjx.sim2sim.evaluate import EvalSettings, build_task, evaluate
-from legged_mjx.sim2sim.isaac_go2 import TASK, to_task_cfg
+from legged_mjx.sim2sim.evaluate import build_task, evaluate
+from legged_mjx.sim2sim.export_task import export_task_cfg as to_task_cfg
+from legged_mjx.sim2sim.settings import EvalSettings
+from legged_mjx.tasks.joint_position import JointPositionTask as TASK
 from legged_mjx.sim2sim.perturbations import build_perturbations
 from legged_mjx.sim2sim.sources import Source, from_policy_file
 from legged_mjx.sim2sim.sweep import build_sweep
@@ -94,7 +96,9 @@ def test_wrong_conventions_fail_the_report(fixture_source, mistake):
                 dataclasses.replace(t, scale=1.0) if t.name == "base_ang_vel" else t for t in conv.observations
             ],
         )
-    wrong = Source(fixture_source.policy, TASK, to_task_cfg(conv), "profile", "wrong.yaml", to_profile(conv))
+    wrong = Source(
+        fixture_source.policy, "go2 export", TASK, to_task_cfg(conv), "profile", "wrong.yaml", to_profile(conv)
+    )
     evaluation, checks = run(
         wrong, ["forward=0.5", "turning=0.5"], num_envs=3, duration_s=4.0, settle_s=1.0, backend="mujoco"
     )

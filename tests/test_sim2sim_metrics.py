@@ -180,10 +180,15 @@ def test_checks_fail_on_falls_poor_tracking_and_missing_samples():
 
     def summary(fall_rate, ratio, rmse):
         axis = {"commanded": None, "achieved": 0.0, "rmse": rmse, "ratio": ratio}
-        return {"fall_rate": fall_rate, "tracking": {"vx": axis, "vy": axis, "wz": axis}}
+        return {
+            "fall_rate": fall_rate,
+            "samples": 0 if rmse is None else 50,
+            "tracking": {"vx": axis, "vy": axis, "wz": axis},
+        }
 
     good = summary(0.0, 0.9, 0.1)
     evaluation = SimpleNamespace(
+        settings=SimpleNamespace(settle_s=2.0),
         layout=layout,
         overall=good,
         sets=[good, summary(0.1, 0.9, 0.1)],
@@ -203,7 +208,11 @@ def test_checks_fail_on_falls_poor_tracking_and_missing_samples():
     ]
     evaluation.cells[1] = {"row": 1, "set": 0, "summary": summary(0.0, 0.2, 0.1)}  # turning +0.5 tracks 20%
     evaluation.overall = summary(0.5, None, None)  # half fell, nobody lasted past the settle time
-    failed = verdict(run_checks(evaluation, Thresholds()))["failed"]
+    checks = run_checks(evaluation, Thresholds())
+    failed = verdict(checks)["failed"]
+    assert {c.get("why") for c in checks if c["value"] is None} == {
+        "no samples: every environment fell before the settle time (2 s)"
+    }
     assert failed == [
         "fall rate (nominal)",
         "wz ratio, turning +0.5",

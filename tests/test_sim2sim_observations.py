@@ -16,7 +16,8 @@ from shared_fixtures import fixture_dir
 from legged_mjx.joint_orders import go2_joint_names
 from legged_mjx.observations import ObsCfg, observe
 from legged_mjx.sim2sim.eval_task import SCALES, evaluation_task
-from legged_mjx.sim2sim.isaac_go2 import TASK, to_task_cfg
+from legged_mjx.sim2sim.export_task import export_task_cfg as to_task_cfg
+from legged_mjx.tasks.joint_position import JointPositionTask as TASK
 from legged_mjx.sim2sim.measure import LIMIT_MARGIN, Measure
 from legged_mjx.sim2sim.sources import read_conventions
 from legged_mjx.state import Physics
@@ -147,7 +148,7 @@ def test_measurements_by_hand(task):
     native.qvel[0:2] = [0.3, 0.4]
     native.qpos[task.joints.qpos_adr[0]] = task.joints.range_high[0]  # one joint at its limit
     mujoco.mj_forward(task.mj_model, native)
-    contact = native.sensordata[task.foot_contact_adr] > 0
+    contact = task.feet_touching(native.sensordata)
     action, prev = jnp.full(12, 0.5), jnp.full(12, 0.2)
     physics = physics_of(native)
     snap = task.snapshot(physics, command=jnp.zeros(3), params=NOMINAL, action=action, prev_action=prev)

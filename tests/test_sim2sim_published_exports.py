@@ -17,7 +17,7 @@ from legged_mjx.errors import UserError
 from legged_mjx.joint_orders import go2_joint_names
 from legged_mjx.model import asset_path, joint_index, load_model
 from legged_mjx.policies import load_policy
-from legged_mjx.sim2sim.isaac_go2 import to_task_cfg
+from legged_mjx.sim2sim.export_task import export_task_cfg as to_task_cfg
 from legged_mjx.sim2sim.sources import read_conventions
 from shared_fixtures import fixture_dir
 
@@ -103,16 +103,13 @@ def test_sim_dt_from_the_file_or_the_override_is_not_an_assumption(tmp_path, sta
     assert any("--sim_dt" in note for note in conv.notes) == (override is not None)
 
 
-def test_sim_dt_that_does_not_divide_step_dt_or_applies_to_no_deploy_yaml_is_refused(tmp_path):
+def test_sim_dt_that_does_not_divide_step_dt_is_refused(tmp_path):
     message = one_line_error(read, tmp_path, deploy_data(), 0.003)
     assert "step_dt 0.02 is not a whole multiple of sim_dt 0.003" in message
     assert "sim_dt must be a positive number" in one_line_error(read, tmp_path, deploy_data(), -0.005)
     data = deploy_data()
     data["step_dt"] = None
     assert "step_dt must be a positive number of seconds, got None" in one_line_error(read, tmp_path, data)
-    profile = tmp_path / "profile.yaml"
-    profile.write_text("profile: sim2sim-conventions-v1\n")
-    assert "--sim_dt applies to a deploy.yaml only" in one_line_error(read_conventions, str(profile), 0.005)
 
 
 def test_per_joint_clip_ranges_must_be_identical_and_symmetric(tmp_path):
@@ -158,7 +155,7 @@ def test_other_commands_and_unknown_terms_are_refused(tmp_path):
     assert "observation term 'height_scan' is not available" in one_line_error(read, tmp_path, data)
     data = deploy_data()
     data["actions"]["JointPositionAction"]["joint_ids"] = [0, 1, 2]
-    assert "joint_ids null" in one_line_error(read, tmp_path, data)
+    assert "joint_ids must select all joints" in one_line_error(read, tmp_path, data)
 
 
 def test_leg_ordered_joint_ids_map_orders_joints_and_per_joint_values(tmp_path):
@@ -168,7 +165,7 @@ def test_leg_ordered_joint_ids_map_orders_joints_and_per_joint_values(tmp_path):
     data["joint_ids_map"] = LEG_ORDERED_MAP
     default = [0.1, 0.8, -1.5, -0.1, 0.8, -1.5, 0.1, 1.0, -1.5, -0.1, 1.0, -1.5]  # FL, FR, RL, RR
     data["default_joint_pos"] = data["actions"]["JointPositionAction"]["offset"] = default
-    data["stiffness"] = [20.0 + i for i in range(12)]
+    data["stiffness"] = [20.0 + i for i in range(12)]  # indexed by SDK motor (FR, FL, RR, RL), as exported
     data["observations"]["joint_pos_rel"]["scale"] = [1.0 + i / 10 for i in range(12)]
     conv = read(tmp_path, data)
     names = conv.joint_names
@@ -178,10 +175,11 @@ def test_leg_ordered_joint_ids_map_orders_joints_and_per_joint_values(tmp_path):
         "FL_calf_joint",
         "FR_hip_joint",
     ]
-    assert conv.default_joint_pos == default == conv.action_offset and conv.kp == data["stiffness"]
+    assert conv.default_joint_pos == default == conv.action_offset
+    assert conv.kp == [20.0 + motor for motor in LEG_ORDERED_MAP]  # policy joint i gets motor map[i]'s gain
     cfg = to_task_cfg(conv)
     assert cfg.env.default_joint_pos["FR_hip_joint"] == -0.1 and cfg.env.default_joint_pos["RL_thigh_joint"] == 1.0
-    assert dict(zip(cfg.env.joint_names, cfg.env.kp))["RR_calf_joint"] == 31.0
+    assert dict(zip(cfg.env.joint_names, cfg.env.kp))["RR_calf_joint"] == 28.0  # SDK motor 8
     assert cfg.obs.groups["policy"][2].scale[3] == 1.3  # joint_pos_rel scale of policy joint 3, FR_hip
     # Policy joint i is the i-th MJCF joint: qpos addresses run in order after the free joint.
     adr = joint_index(load_model(asset_path("go2", "scene.xml")), cfg.env.joint_names).qpos_adr
@@ -198,9 +196,11 @@ def test_any_joint_ids_map_names_policy_joint_i_by_sdk_motor_i(tmp_path):
 def test_joint_ids_map_must_be_a_permutation(tmp_path):
     data = deploy_data()
     data["joint_ids_map"] = LEG_ORDERED_MAP[:11] + [3]
-    assert "joint_ids_map must be a permutation of 0..11" in one_line_error(read, tmp_path, data)
-    data["joint_ids_map"] = list(range(19))  # a humanoid's export
-    assert "sim2sim reads Isaac Lab exports for the Go2 only" in one_line_error(read, tmp_path, data)
+    assert "joint_ids_map must be a permutation of 0..11 (the motors of robot go2)" in one_line_error(
+        read, tmp_path, data
+    )
+    data["joint_ids_map"] = list(range(19))  # a robot with no description
+    assert "19 joints fit no shipped robot" in one_line_error(read, tmp_path, data)
 
 
 # ONNX policies: 4 observations -> named outputs (built with onnx.helper).

@@ -20,7 +20,7 @@ def ballu():
 def test_evaluation_task_keeps_the_task_and_adds_scales_and_a_height_fall(ballu):
     assert type(ballu).__name__ == "EvalBalluTask" and isinstance(ballu, type(make_task("ballu")))
     assert ballu.num_actions == 2 and ballu.cfg.reward.weights == {} and list(ballu.cfg.obs.groups) == ["policy"]
-    params = ballu.sample_params(jax.random.PRNGKey(0))
+    params = ballu.sample_params(jax.random.PRNGKey(0), jnp.int32(0))
     assert set(params) == {"gcr", "spcf", "drag", *SCALES} and float(params["gcr"]) == pytest.approx(0.84)
     state = ballu.reset(jax.random.PRNGKey(0), jnp.int32(0))
     snap = ballu.snapshot(
@@ -80,7 +80,7 @@ def test_ballu_measurements_by_hand(ballu):
     physics = jax.tree.map(lambda v: jnp.asarray(v, jnp.float32), ballu.reset_physics).replace(
         qpos=jnp.asarray(qpos, jnp.float32), qvel=jnp.asarray(qvel, jnp.float32), ctrl=jnp.asarray(ctrl)
     )
-    params = ballu.sample_params(jax.random.PRNGKey(0))
+    params = ballu.sample_params(jax.random.PRNGKey(0), jnp.int32(0))
     snap = ballu.snapshot(physics, command=jnp.array([0.2, 0.0]), params=params, action=jnp.array([0.5, -0.5]))
     m = {name: float(value) for name, value in measure(snap, physics).items()}
     assert set(m) == {"vx", "vy", "wz", "torque_abs", "torque_peak", "power", "action_rate", "limit_hits"}

@@ -5,13 +5,16 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 import torch
+from jax._src.array import ArrayImpl
 from rsl_rl.env import VecEnv
+from rsl_rl.runners import on_policy_runner
+from rsl_rl.utils.logger import Logger
 from tensordict import TensorDict
 
 from env_wrapper import make_env
 from legged_mjx.errors import UserError
 from legged_mjx.tasks import train_config
-from legged_mjx.training import Runner
+from legged_mjx.training import DeviceLogger, Runner
 
 
 def test_vecenv_attributes(go2_env):
@@ -129,3 +132,73 @@ def test_non_finite_physics_is_counted_in_the_logs(go2_env):
     assert bool(dones[0]) and not bool(extras["time_outs"][0])
     assert int(extras["log"]["Stats/non_finite_resets_total"]) == 1
     assert torch.isfinite(obs["policy"]).all() and torch.isfinite(rewards).all()
+
+
+def test_reset_starts_the_host_copy_of_the_counter_that_the_first_step_reads(go2_env, monkeypatch):
+    """Without it the first step after reset() reads a device value never copied: an implicit,
+    blocking transfer on a GPU (jax.transfer_guard("disallow") rejects it; tests/test_cuda.py)."""
+    copied = []
+    real = ArrayImpl.copy_to_host_async
+    monkeypatch.setattr(ArrayImpl, "copy_to_host_async", lambda array: copied.append(array) or real(array))
+    go2_env.reset()
+    assert any(array is go2_env.stats.non_finite_actions_total for array in copied)
+    copied.clear()
+    go2_env.step(torch.zeros(16, 12))
+    assert any(array is go2_env.stats.non_finite_actions_total for array in copied)
+
+
+def test_the_log_is_one_export_per_step(go2_env):
+    """Every extras["log"] entry is a view of one buffer (one DLPack export per step, not one per term),
+    holding the statistics' values under their names."""
+    go2_env.reset()
+    _, _, _, extras = go2_env.step(torch.zeros(16, 12))
+    log = extras["log"]
+    assert len({value.untyped_storage().data_ptr() for value in log.values()}) == 1
+    assert all(value.shape == () for value in log.values())
+    stats = go2_env.stats
+    assert list(log) == stats.log_names and "Stats/non_finite_resets_total" in log
+    for name, value in zip(stats.log_names[:-1], np.asarray(stats.log)):
+        window = np.asarray(stats.buffers[name])[: max(int(stats.filled), 1)]
+        assert float(log[name]) == value == pytest.approx(window.sum() / max(int(stats.filled), 1))
+
+
+def test_the_runner_leaves_nan_checks_to_the_environment(go2_env, monkeypatch):
+    """rsl_rl's per-step check_nan (four host reads a step) is off; a policy that outputs NaN is
+    still stopped, by the environment's own counter, at the next step."""
+    checks = []
+    monkeypatch.setattr(on_policy_runner, "check_nan", lambda *args: checks.append(args))
+    go2_env.reset()
+    train = train_config("go2")
+    assert train["check_for_nan"] is False
+    train["num_steps_per_env"] = 4
+    runner = Runner(go2_env, train, log_dir=None, device="cpu")
+    act = runner.alg.act
+    monkeypatch.setattr(runner.alg, "act", lambda obs: act(obs) * float("nan"))
+    with pytest.raises(UserError, match="non-finite \\(NaN/inf\\) actions were passed to step\\(\\) for 16 "):
+        runner.learn(1)
+    assert not checks
+    assert bool(jnp.isfinite(go2_env.state.physics.qpos).all())
+    go2_env.reset()
+
+
+def test_the_device_logger_keeps_rsl_rls_episode_statistics():
+    """DeviceLogger fills the same last-100 buffers as rsl_rl's Logger, from device-side bookkeeping
+    flushed once per iteration: the same values in the same order."""
+    num_envs, steps = 6, 40
+    cfg = {**train_config("go2"), "num_steps_per_env": steps}
+    arguments = dict(log_dir=None, cfg=cfg, env_cfg={}, num_envs=num_envs, is_distributed=False,
+                     gpu_world_size=1, gpu_global_rank=0, device="cpu")  # fmt: skip
+    theirs, ours = Logger(**arguments), DeviceLogger(**arguments)
+    rng = np.random.default_rng(0)
+    for logger in (theirs, ours):
+        logger.writer = object()  # as after init_logging_writer (a run folder): per-step bookkeeping on
+    for _ in range(steps):
+        rewards = torch.as_tensor(rng.normal(size=num_envs), dtype=torch.float32)
+        dones = torch.as_tensor(rng.random(num_envs) < 0.3)
+        for logger in (theirs, ours):
+            logger.process_env_step(rewards, dones, {"log": {"x": torch.tensor(1.0)}})
+    assert len(ours.rewbuffer) == 0 and len(ours.pending) == steps  # nothing read on the host yet
+    ours.flush()
+    assert len(theirs.rewbuffer) > 50 and list(ours.rewbuffer) == list(theirs.rewbuffer)
+    assert list(ours.lenbuffer) == list(theirs.lenbuffer) and not ours.pending
+    assert torch.equal(ours.cur_reward_sum, theirs.cur_reward_sum) and len(ours.ep_extras) == steps

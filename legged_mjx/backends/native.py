@@ -33,9 +33,7 @@ class NativeBackend:
     traceable = False
 
     def __init__(self, task, num_envs: int, threads: int | None = None):
-        # MuJoCo would silently reset a diverged environment to qpos0; the task detects and resets it.
-        model = copy.deepcopy(task.mj_model)
-        model.opt.disableflags |= mujoco.mjtDisableBit.mjDSBL_AUTORESET
+        model = self._native(task.mj_model)
         self.task, self.model, self.num_envs = task, model, num_envs
         self.nq, self.nv, self.na = model.nq, model.nv, model.na
         if mujoco.mj_stateSize(model, STATE_SPEC) != 1 + model.nq + model.nv + model.na:
@@ -46,12 +44,21 @@ class NativeBackend:
         self.pool = rollout.Rollout(nthread=self.threads)
         self.datas = [mujoco.MjData(model) for _ in range(self.threads)]
         self.models = [model] * num_envs
-        self._variants = {}  # model-parameter values -> MjModel
-        self._values = np.full((num_envs, len(MODEL_PARAMS)), np.nan)  # what self.models were built for
+        self.designs = [self._native(m) for m in task.design_models] or [model]  # the task's designs' models
+        self._variants = {}  # (design, model-parameter values) -> MjModel
+        self._values = np.full((num_envs, 1 + len(MODEL_PARAMS)), np.nan)  # what self.models were built for
         self.control_spec = mujoco.mjtState.mjSTATE_CTRL.value
         if task.applies_body_forces:
             self.control_spec |= mujoco.mjtState.mjSTATE_XFRC_APPLIED.value
         self._control = jax.jit(jax.vmap(self._control_vector))
+
+    @staticmethod
+    def _native(model: mujoco.MjModel) -> mujoco.MjModel:
+        """A copy of a task model for this backend: MuJoCo would silently reset a diverged
+        environment to qpos0; the task detects and resets it."""
+        model = copy.deepcopy(model)
+        model.opt.disableflags |= mujoco.mjtDisableBit.mjDSBL_AUTORESET
+        return model
 
     def _control_vector(self, physics: Physics, targets, params) -> jax.Array:
         """One environment's rollout control row: ctrl, then xfrc_applied (if the task applies forces)."""
@@ -59,17 +66,24 @@ class NativeBackend:
         return jnp.concatenate([ctrl, xfrc_applied.reshape(-1)]) if self.task.applies_body_forces else ctrl
 
     def _update_models(self, params: dict) -> None:
-        """Per-environment models for sampled model parameters (model.MODEL_PARAMS), one shared
-        copy per distinct combination (domain randomisation samples them on a grid of buckets)."""
-        if not any(name in params for name in MODEL_PARAMS):
+        """Per-environment models: the environment's design (params["design"], an index into the
+        task's design_models) with its sampled model parameters (model.MODEL_PARAMS) applied, one
+        shared model per distinct combination (designs are few, and domain randomisation samples
+        on a grid of buckets, which bounds the copies to designs x buckets^2)."""
+        randomized = any(name in params for name in MODEL_PARAMS)
+        if not randomized and "design" not in params:
             return
         nominal = np.ones(self.num_envs)
-        values = np.stack([np.asarray(params.get(n, v * nominal), np.float64) for n, v in MODEL_PARAMS.items()], 1)
+        columns = [np.asarray(params.get("design", 0 * nominal), np.float64)]
+        columns += [np.asarray(params.get(n, v * nominal), np.float64) for n, v in MODEL_PARAMS.items()]
+        values = np.stack(columns, 1)
         for i in np.flatnonzero((values != self._values).any(axis=1)):
             key = tuple(values[i])
             if key not in self._variants:
-                variant = copy.deepcopy(self.model)
-                apply_model_params(variant, dict(zip(MODEL_PARAMS, key)), self.task.base_body)
+                variant = self.designs[int(key[0])]
+                if randomized:
+                    variant = copy.deepcopy(variant)
+                    apply_model_params(variant, dict(zip(MODEL_PARAMS, key[1:])), self.task.base_body)
                 self._variants[key] = variant
             self.models[i] = self._variants[key]
         self._values = values
@@ -110,7 +124,7 @@ class NativeBackend:
 
     def merge_resets(self, running: Physics, state) -> Physics:
         """`running` (float64) with the fresh episodes' physics where an episode ended."""
-        done = np.asarray(state.done)
+        done = np.asarray(state.terminated) | np.asarray(state.truncated)  # numpy: no JAX program per step
         if not done.any():
             return running
 

@@ -2,7 +2,6 @@
 
 import time
 
-import jax
 import numpy as np
 import torch
 from tqdm import tqdm
@@ -13,6 +12,7 @@ from legged_mjx.collection.claims import Claims
 from legged_mjx.collection.commits import Committer
 from legged_mjx.collection.episode_buffers import EpisodeBuffers
 from legged_mjx.collection.recording import Recorder, to_host
+from legged_mjx.devices import to_jax
 
 FLUSH_STEPS = 16  # control steps between host unpacks (collection may overrun its end by this many)
 
@@ -31,10 +31,11 @@ def collect(env, actor: Actor, num_episodes: int, committer: Committer, progress
             before = env.state
             action, mean = actor(torch.from_dlpack(before.obs["policy"]))
             env.step(action)
-            frames.append(recorder(before, env.state, jax.dlpack.from_dlpack(action), jax.dlpack.from_dlpack(mean)))
+            frames.append(recorder(before, env.state, to_jax(action), to_jax(mean)))
             if len(frames) < FLUSH_STEPS:
                 continue
-            for episode in finished_episodes(frames, buffers, claims, committer.segment["segment"]):
+            segment = committer.segment["segment"]
+            for episode in finished_episodes(frames, buffers, claims, segment, env.task.morphology_names):
                 committer.add(episode)
                 bar.update(1)
             frames = []
@@ -56,8 +57,9 @@ def collect(env, actor: Actor, num_episodes: int, committer: Committer, progress
     return committer.written
 
 
-def finished_episodes(frames: list, buffers: EpisodeBuffers, claims: Claims, segment: int):
-    """Unpack host or device frames into the buffers; yield the claimed episodes that finished."""
+def finished_episodes(frames: list, buffers: EpisodeBuffers, claims: Claims, segment: int, morphology_names=()):
+    """Unpack host or device frames into the buffers; yield the claimed episodes that finished, with
+    the episode's morphology vector (its params named by morphology_names, constant in an episode)."""
     for fields, episode_step, reasons, final in map(to_host, frames):
         buffers.add(fields)
         done = np.flatnonzero(fields["terminated"] | fields["truncated"])
@@ -66,5 +68,7 @@ def finished_episodes(frames: list, buffers: EpisodeBuffers, claims: Claims, seg
             meta = {f"termination/{reason}": bool(flag[i] > 0) for reason, flag in reasons.items()}
             meta.update({key: value[i] for key, value in final.items()})
             meta.update(episode_return=np.float32(data["reward"].sum()), env_id=np.int32(i), segment=np.int32(segment))
+            if morphology_names:
+                meta["morphology"] = np.asarray([data[f"state/params/{n}"][0] for n in morphology_names], np.float32)
             yield dataset.Episode(data, meta)
         claims.restart(done)

@@ -84,6 +84,7 @@ def dataset_attrs(
         "joint_names": list(env.joint_names),
         "command_names": list(task.cfg.command.names),
         "obs_layout": obs_layout(task),
+        "morphology_names": list(task.morphology_names),
         "policy_path": os.path.abspath(policy.path),
         "policy_sha256": policy.sha256,
         "policy_kind": policy.kind,

@@ -9,14 +9,14 @@ from legged_mjx.state import PHYSICS_FIELDS
 
 def state_fields(state) -> dict:
     """The recorded part of a (batched) State, by dataset key: the physics state, observations,
-    command, latency buffer, feet air time, per-episode params (terrain cell included), PRNG key
-    and observation history."""
+    command, latency buffer, per-episode params (the terrain cell included), PRNG key, observation
+    history and foot timers."""
     fields = {f"state/{name}": getattr(state.physics, name) for name in PHYSICS_FIELDS}
     fields.update({f"obs/{group}": value for group, value in state.obs.items()})
     fields.update({"command": state.command, "state/prev_action": state.prev_action, "state/key": state.key})
-    fields["state/feet_air_time"] = state.feet_air_time
     fields.update({f"state/params/{name}": value for name, value in state.params.items()})
     fields.update({f"state/obs_history/{g}/{t}": v for g, terms in state.obs_history.items() for t, v in terms.items()})
+    fields.update({f"state/foot_timers/{name}": value for name, value in state.foot_timers.items()})
     return {key: value for key, value in fields.items() if value.size}
 
 
@@ -27,13 +27,13 @@ def with_fields(state, fields: dict):
         obs={g: fields.get(f"obs/{g}", v) for g, v in state.obs.items()},
         command=fields.get("command", state.command),
         prev_action=fields.get("state/prev_action", state.prev_action),
-        feet_air_time=fields.get("state/feet_air_time", state.feet_air_time),
         key=fields.get("state/key", state.key),
         params={k: fields.get(f"state/params/{k}", v) for k, v in state.params.items()},
         obs_history={
             g: {t: fields.get(f"state/obs_history/{g}/{t}", v) for t, v in terms.items()}
             for g, terms in state.obs_history.items()
         },
+        foot_timers={k: fields.get(f"state/foot_timers/{k}", v) for k, v in state.foot_timers.items()},
     )
 
 

@@ -17,12 +17,14 @@ import numpy as np
 
 from legged_mjx.domain_rand import DomainRandCfg
 from legged_mjx.errors import UserError
+from legged_mjx import tasks
+from legged_mjx.robots import load_robot
 from legged_mjx.sim2sim.perturbations import KEYS
-from legged_mjx.tasks import make_task
+from legged_mjx.sim2sim.settings import FOREVER_S
 
 SCALES = ("friction", "mass", "gain")  # sliding friction x, body mass and inertia x, kp and kd x
-FOREVER_S = 1e5  # episode length and command period for evaluation: longer than any run (s)
-DEFAULT_FALL_TILT_DEG = 45.0  # a task's own tilt termination is widened to this (deg)
+DEFAULT_FALL_TILT_DEG = 45.0  # a task's own tilt termination is widened to this (deg), without a robot description
+DEFAULT_FALL_HEIGHT = 0.15  # m: base below this is a fall, without a robot description
 
 
 def evaluation_config(cfg, fall_tilt_deg: float | None):
@@ -55,8 +57,8 @@ class EvaluationHooks:
 
     fall_height: float  # m: base below this height is a fall
 
-    def sample_params(self, key) -> dict:
-        return {**super().sample_params(key), **{name: jnp.ones((), jnp.float32) for name in SCALES}}
+    def sample_params(self, key, env_id) -> dict:
+        return {**super().sample_params(key, env_id), **{name: jnp.ones((), jnp.float32) for name in SCALES}}
 
     def failures(self, s) -> dict:
         return {**super().failures(s), "base_height": s.base_pos_world[2] < self.fall_height}
@@ -70,13 +72,25 @@ class EvaluationHooks:
         return qpos.astype(np.float32)
 
 
-def evaluation_task(task_name: str, cfg, fall_tilt_deg: float | None, fall_height: float):
-    """Task `task_name` built from evaluation_config(cfg, fall_tilt_deg) with EvaluationHooks: its
-    class is the one make_task picks for that config, subclassed with the hooks first."""
+def evaluation_task(task, cfg, fall_tilt_deg: float | None, fall_height: float):
+    """A task of class `task` (or of the project task named `task`) built from
+    evaluation_config(cfg, fall_tilt_deg), subclassed with EvaluationHooks first."""
+    task_class = task if isinstance(task, type) else tasks.task_class(task)
     cfg = evaluation_config(cfg, fall_tilt_deg)
-    task_class = type(make_task(task_name, copy.deepcopy(cfg)))
     hooked = type(f"Eval{task_class.__name__}", (EvaluationHooks, task_class), {"fall_height": fall_height})
     return hooked(cfg)
+
+
+def fall_limits(cfg, fall_tilt_deg: float | None, fall_height: float | None) -> tuple:
+    """(tilt deg or None, base height m) of a fall: the given values, else the robot description's
+    (env.robot), else a 45 deg tilt and 0.15 m. The tilt applies only to a task with a tilt
+    termination (None lets evaluation_config pick its default)."""
+    robot = load_robot(cfg.env.robot) if getattr(cfg.env, "robot", "") else None
+    if fall_tilt_deg is None and robot is not None and hasattr(cfg.env, "max_roll_pitch_deg"):
+        fall_tilt_deg = robot.fall_tilt_deg
+    if fall_height is None:
+        fall_height = robot.fall_base_height if robot is not None else DEFAULT_FALL_HEIGHT
+    return fall_tilt_deg, fall_height
 
 
 def applicable_keys(task) -> tuple:
@@ -84,7 +98,7 @@ def applicable_keys(task) -> tuple:
     backend applies them); gain where the control law reads params["gain"], i.e. where the
     controls at the reset state, for the targets of action 0.5, differ between gain 1 and 0.5."""
     physics = jax.tree.map(jnp.asarray, task.reset_physics)
-    params = task.sample_params(jax.random.PRNGKey(0))
+    params = task.sample_params(jax.random.PRNGKey(0), jnp.int32(0))
     targets = task.action_targets(jnp.full(task.num_actions, 0.5, jnp.float32))
     ctrl = [np.asarray(task.control(physics, targets, {**params, "gain": jnp.float32(g)})[0]) for g in (1.0, 0.5)]
     return tuple(key for key in KEYS if key != "gain" or not np.allclose(*ctrl))

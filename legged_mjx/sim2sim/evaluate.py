@@ -8,47 +8,22 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm import tqdm
 
-from legged_mjx.backends import BACKENDS as ALL_BACKENDS
 from legged_mjx.errors import UserError
 from legged_mjx.obs_layout import policy_obs_dim
-from legged_mjx.sim2sim.eval_task import FOREVER_S, evaluation_task
+from legged_mjx.sim2sim.eval_task import evaluation_task, fall_limits
 from legged_mjx.sim2sim.layout import Layout
 from legged_mjx.sim2sim.measure import Measure
 from legged_mjx.sim2sim.metrics import Accumulator, summarize
 from legged_mjx.sim2sim.perturbations import PushSchedule
 from legged_mjx.sim2sim.rollout import Rollout
-
-BACKENDS = ALL_BACKENDS[1:]  # resolved names (no "auto")
-
-
-@dataclass
-class EvalSettings:
-    num_envs: int = 256
-    duration_s: float = 20.0  # s of simulated time per environment
-    settle_s: float = 2.0  # s: samples before this are not counted (start-up transient)
-    seed: int = 0
-    backend: str = "mujoco"  # "mujoco" (native, CPU threads), "mjx" or "warp" (JAX device)
-    device: str = "cpu"  # torch/JAX device of the MJX backend and the policy
-    push_interval_s: float = 4.0  # s between pushes of sets with push > 0
-    fall_tilt_deg: float | None = None  # widens the task's tilt termination (None: 45 deg; eval_task.py)
-    fall_height: float = 0.15  # m: base below this is a fall (Go2 stands at ~0.27 m, BALLU's pelvis at ~0.7 m)
-    init_joint_noise: float = 0.1  # rad: start joint angles = default + uniform(-noise, noise)
-    video_envs: int = 0  # record base poses of this many nominal environments (one per row)
-    threads: int | None = None  # native backend threads (default: all cores)
-
-    def validate(self) -> None:
-        if self.backend not in BACKENDS:
-            raise UserError(f"unknown backend '{self.backend}' (known: {', '.join(BACKENDS)})")
-        if self.num_envs < 1:
-            raise UserError(f"num_envs must be >= 1, got {self.num_envs}")
-        if self.init_joint_noise < 0:
-            raise UserError(f"init_joint_noise must be >= 0, got {self.init_joint_noise}")
-        if not 0 <= self.settle_s < self.duration_s < FOREVER_S:
-            raise UserError(f"need 0 <= settle ({self.settle_s} s) < duration ({self.duration_s} s) < {FOREVER_S:g} s")
+from legged_mjx.sim2sim.settings import EvalSettings
 
 
 @dataclass
 class Evaluation:
+    """The result of evaluate(): per-(row, set) summaries and the aggregates that report.py and
+    verdict.py read (metric keys and units: docs/sim2sim.md "What one evaluation is")."""
+
     layout: Layout
     settings: EvalSettings
     foot_slip: bool  # the task measures foot slip (measure.py)
@@ -65,7 +40,8 @@ class Evaluation:
 def build_task(source, settings: EvalSettings):
     """The evaluation task of the source's task and config; a policy whose input/output sizes do not
     fit it is a UserError."""
-    task = evaluation_task(source.task, source.task_cfg, settings.fall_tilt_deg, settings.fall_height)
+    tilt, height = fall_limits(source.task_cfg, settings.fall_tilt_deg, settings.fall_height)
+    task = evaluation_task(source.task_class, source.task_cfg, tilt, height)
     obs_dim, policy = policy_obs_dim(task), source.policy
     if (policy.obs_dim, policy.action_dim) != (obs_dim, task.num_actions):
         raise UserError(
@@ -77,7 +53,10 @@ def build_task(source, settings: EvalSettings):
 
 
 def evaluate(task, policy, rows: list, perturbations: list, settings: EvalSettings) -> Evaluation:
-    """Run `policy` on `task` (build_task) over the sweep rows x perturbation sets."""
+    """Run `policy` on `task` (build_task) over the sweep rows (sweep.build_sweep) x perturbation
+    sets (perturbations.build_perturbations, nominal first) for settings.duration_s, one episode per
+    environment. Raises UserError for invalid settings, no row inside the training ranges, or fewer
+    environments than rows x sets."""
     settings.validate()
     if not any(row.in_range for row in rows):
         raise UserError("--sweep: no row lies inside the training ranges, so there is nothing to judge")

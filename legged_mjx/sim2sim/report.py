@@ -44,8 +44,9 @@ def _finite(value):
     return value
 
 
-def build_report(evaluation, source, thresholds, checks: list, command_line: str, notes: list) -> dict:
-    """Everything about one evaluation; `notes` (e.g. perturbation sets left out) join the source's."""
+def build_report(evaluation, source, thresholds, checks: list, command_line: str, notes: list, model: dict) -> dict:
+    """Everything about one evaluation; `notes` (e.g. perturbation sets left out) join the source's
+    and the model's (`model`: model_report.model_facts)."""
     layout, policy = evaluation.layout, source.policy
     rows = [
         {
@@ -78,7 +79,8 @@ def build_report(evaluation, source, thresholds, checks: list, command_line: str
             "axes": layout.axes,
             "conventions": source.conventions,
             "assumptions": source.assumptions,
-            "notes": [*source.notes, *notes],
+            "notes": [*source.notes, *model["notes"], *notes],
+            "model": {key: value for key, value in model.items() if key != "notes"},
             "settings": {**asdict(evaluation.settings), "control_dt_s": evaluation.dt},
             "machine": machine_info(),
             "wall_time_s": round(evaluation.wall_time_s, 1),
@@ -93,9 +95,12 @@ def _num(value, digits: int = 2) -> str:
     return "-" if value is None or isinstance(value, str) else f"{value:.{digits}f}"
 
 
-def _ratios(tracking: dict) -> str:
-    parts = [f"{axis} {value['ratio']:.2f}" for axis, value in tracking.items() if value["ratio"] is not None]
-    return ", ".join(parts) or "-"
+def _ratios(row: dict) -> str:
+    """The row's achieved/commanded ratios, or "-" with its reason."""
+    parts = [f"{axis} {value['ratio']:.2f}" for axis, value in row["tracking"].items() if value["ratio"] is not None]
+    if parts:
+        return ", ".join(parts)
+    return "- (all fell before the settle time)" if not row["samples"] else "- (no moving command)"
 
 
 def _time_to_fall(summary: dict) -> str:
@@ -105,7 +110,8 @@ def _time_to_fall(summary: dict) -> str:
 
 def _check_line(check: dict) -> str:
     result = "pass" if check["passed"] else "FAIL"
-    return f"| {check['name']} | {_num(check['value'], 3)} | {check['op']} {check['limit']:g} | {result} |"
+    value = _num(check["value"], 3) + (f" ({check['why']})" if check.get("why") else "")
+    return f"| {check['name']} | {value} | {check['op']} {check['limit']:g} | {result} |"
 
 
 def summary_markdown(report: dict) -> str:
@@ -118,6 +124,8 @@ def summary_markdown(report: dict) -> str:
         f"- task `{report['task']}`; policy: `{report['policy']['path']}` ({report['policy']['kind']},"
         f" sha256 {report['policy']['sha256'][:12]})",
         f"- conventions: `{report['source']['path']}` ({report['source']['kind']})",
+        f"- model: `{report['model']['xml_path']}`, physics step {report['model']['timestep_s']:g} s x"
+        f" {report['model']['decimation']} ({report['model']['integrator']}, {report['model']['cone']} cones)",
         f"- backend {s['backend']} on {s['device']}, {s['num_envs']} environments, {s['duration_s']:g} s each"
         f" (control dt {s['control_dt_s']:g} s), metrics after {s['settle_s']:g} s; seed {s['seed']}",
         f"- machine: {report['machine']['cpu']} ({report['machine']['cpu_count']} cores),"
@@ -145,7 +153,7 @@ def summary_markdown(report: dict) -> str:
         rmse = ", ".join(_num(t[a]["rmse"], 3) for a in axes)
         lines.append(
             f"| {row['row']} | {command} | {'yes' if row['in_range'] else 'no'} | {row['fall_rate']:.2f}"
-            f" | {_time_to_fall(row)} | {achieved} | {_ratios(t)} | {rmse}"
+            f" | {_time_to_fall(row)} | {achieved} | {_ratios(row)} | {rmse}"
             f" | {_num(row['torque_abs_Nm'])} | {_num(row['power_W'], 1)} |"
             + (f" {_num(row['foot_slip_mps'], 3)} |" if slip else "")
             + f" {_num(row['action_rate'], 3)} | {_num(row['joint_limit_hit_rate'], 4)} |"

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from legged_mjx.batch import BatchedEnv
-from legged_mjx.devices import jax_device_for
+from legged_mjx.devices import jax_device_for, to_jax
 from legged_mjx.observations import observe
 
 
@@ -61,7 +61,7 @@ class Rollout:
         state = self.state
         push = np.pad(push_world, ((0, 0), (0, self.task.mj_model.nv - 3)))
         state = state.replace(physics=state.physics.replace(qvel=state.physics.qvel + push))
-        actions = jax.dlpack.from_dlpack(actions.detach().contiguous())
+        actions = to_jax(actions.detach().contiguous())
         self.state, self.stats = self.batch.step(state, self.stats, actions)
         measured = self._measure(self.state, state.prev_action)
         return {name: np.asarray(value) for name, value in measured.items()}

@@ -17,6 +17,7 @@ Only sweep rows inside the training ranges are judged. Defaults and why:
 from dataclasses import dataclass, fields
 
 from legged_mjx.errors import UserError
+from legged_mjx.sim2sim.metrics import RATIO_MIN_COMMAND
 
 ROW_AXIS = {"forward": "vx", "backward": "vx", "lateral": "vy", "turning": "wz"}
 
@@ -44,13 +45,28 @@ def parse_thresholds(items: list) -> Thresholds:
     return thresholds
 
 
-def _check(name: str, value, op: str, limit: float) -> dict:
-    """One check; a missing value (no samples: everything fell before the settle time) fails."""
+def _check(name: str, value, op: str, limit: float, why=None) -> dict:
+    """One check; a missing value fails, and why() says why it is missing."""
     if value is None:
         passed = False
     else:
         passed = value <= limit if op == "<=" else abs(value - 1.0) <= limit
-    return {"name": name, "value": value, "op": op, "limit": limit, "passed": bool(passed)}
+    check = {"name": name, "value": value, "op": op, "limit": limit, "passed": bool(passed)}
+    return check if value is not None else {**check, "why": why()}
+
+
+def missing_why(summary: dict, settle_s: float) -> str:
+    """Why a group of environments has no value where a number was expected."""
+    if not summary["samples"]:
+        return f"no samples: every environment fell before the settle time ({settle_s:g} s)"
+    return f"|command| < {RATIO_MIN_COMMAND:g} on this axis: no achieved/commanded ratio"
+
+
+def describe(check: dict) -> str:
+    """One line for a check: value, limit, result, and why a value is missing."""
+    value = "-" if check["value"] is None else f"{check['value']:.3f}"
+    why = f" ({check['why']})" if check.get("why") else ""
+    return f"{check['name']}: {value}, limit {check['op']} {check['limit']:g}{why}"
 
 
 def run_checks(evaluation, thresholds: Thresholds) -> list:
@@ -62,12 +78,13 @@ def run_checks(evaluation, thresholds: Thresholds) -> list:
     for cell in evaluation.cells:
         row = rows[cell["row"]]
         if cell["set"] == 0 and row.in_range and row.kind in ROW_AXIS:
-            axis = ROW_AXIS[row.kind]
-            ratio = cell["summary"]["tracking"][axis]["ratio"]
-            checks.append(_check(f"{axis} ratio, {row.name}", ratio, "|x-1|<=", thresholds.ratio_tolerance))
+            axis, summary = ROW_AXIS[row.kind], cell["summary"]
+            ratio, why = summary["tracking"][axis]["ratio"], lambda: missing_why(summary, evaluation.settings.settle_s)
+            checks.append(_check(f"{axis} ratio, {row.name}", ratio, "|x-1|<=", thresholds.ratio_tolerance, why))
     limits = {"vx": thresholds.max_lin_vel_rmse, "vy": thresholds.max_lin_vel_rmse, "wz": thresholds.max_yaw_rate_rmse}
     for axis in evaluation.layout.axes:
-        checks.append(_check(f"{axis} RMSE (nominal)", overall["tracking"][axis]["rmse"], "<=", limits[axis]))
+        rmse, why = overall["tracking"][axis]["rmse"], lambda: missing_why(overall, evaluation.settings.settle_s)
+        checks.append(_check(f"{axis} RMSE (nominal)", rmse, "<=", limits[axis], why))
     for p, summary in zip(evaluation.layout.perturbations[1:], evaluation.sets[1:]):
         checks.append(_check(f"fall rate ({p.name})", summary["fall_rate"], "<=", thresholds.max_perturbed_fall_rate))
     return checks

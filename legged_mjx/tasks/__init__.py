@@ -5,18 +5,27 @@ from legged_mjx.config import apply_overrides
 from legged_mjx.errors import UserError
 from legged_mjx.tasks.ballu import BalluImuTask, BalluTask, ballu_config, ballu_train_config
 from legged_mjx.tasks.go2 import go2_config, go2_isaac_randomization, go2_rough_config, go2_train_config
+from legged_mjx.tasks.go2_velocity import go2_velocity_config, go2_velocity_unitree_randomization
 from legged_mjx.tasks.joint_position import JointPositionTask
 
 TASKS = {
     "go2": (JointPositionTask, go2_config, go2_train_config),
     "go2-rough": (JointPositionTask, go2_rough_config, go2_train_config),
+    "go2-velocity": (JointPositionTask, go2_velocity_config, go2_train_config),
     "ballu": (BalluTask, ballu_config, ballu_train_config),
     "ballu-imu": (BalluImuTask, lambda: ballu_config(imu=True), ballu_train_config),
+    # many morphologies in one batch; the morphology vector observed by the critic / the policy too
+    "ballu-morph": (BalluTask, lambda: ballu_config(morphology_obs="critic"), ballu_train_config),
+    "ballu-morph-policy": (BalluTask, lambda: ballu_config(morphology_obs="policy"), ballu_train_config),
 }
 
 
 # task -> preset name -> domain_rand values (train_ppo.py --randomize NAME)
-RANDOMIZATION_PRESETS = {"go2": {"isaac": go2_isaac_randomization}, "go2-rough": {"isaac": go2_isaac_randomization}}
+RANDOMIZATION_PRESETS = {
+    "go2": {"isaac": go2_isaac_randomization},
+    "go2-rough": {"isaac": go2_isaac_randomization},
+    "go2-velocity": {"unitree": go2_velocity_unitree_randomization},
+}
 
 
 def randomization_overrides(task: str, preset: str) -> dict:
@@ -31,6 +40,11 @@ def _lookup(name: str):
     if name not in TASKS:
         raise UserError(f"unknown task '{name}' (known: {', '.join(TASKS)})")
     return TASKS[name]
+
+
+def task_class(name: str) -> type:
+    """The LocomotionTask subclass of task `name`."""
+    return _lookup(name)[0]
 
 
 def task_config(name: str, overrides: dict | None = None):

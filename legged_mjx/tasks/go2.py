@@ -5,35 +5,43 @@ from dataclasses import dataclass, field
 
 from legged_mjx.commands import CommandCfg
 from legged_mjx.joint_orders import go2_joint_names
-from legged_mjx.model import asset_path
 from legged_mjx.observations import ObsCfg, ObsTerm
+from legged_mjx.robots import load_robot
 from legged_mjx.task import TaskCfg
 from legged_mjx.tasks.joint_position import JointPositionEnvCfg
+from legged_mjx.ppo_config import ppo_train_config
 from legged_mjx.terrain.config import TerrainCfg
 from legged_mjx.terrain.presets import terrain_preset
-from legged_mjx.training import ppo_train_config
 from rewards import RewardCfg
 
-GO2_LEGS = ("FL", "FR", "RL", "RR")
+ROBOT = "go2"  # assets/go2/robot.yaml: MJCF, joint orders, feet
+# go2_train's pose (hips at 0; the description's Isaac Lab pose splays the hips by 0.1 rad).
 GO2_DEFAULT_POSE = {
-    **{f"{leg}_hip_joint": 0.0 for leg in GO2_LEGS},
+    **{f"{leg}_hip_joint": 0.0 for leg in ("FL", "FR", "RL", "RR")},
     "FL_thigh_joint": 0.8,
     "FR_thigh_joint": 0.8,
     "RL_thigh_joint": 1.0,
     "RR_thigh_joint": 1.0,
-    **{f"{leg}_calf_joint": -1.5 for leg in GO2_LEGS},
+    **{f"{leg}_calf_joint": -1.5 for leg in ("FL", "FR", "RL", "RR")},
 }
+
+
+def _feet(what: str) -> list:
+    return [getattr(foot, what) for foot in load_robot(ROBOT).feet]
 
 
 @dataclass
 class Go2EnvCfg(JointPositionEnvCfg):
-    xml_path: str = asset_path("go2", "scene.xml")
-    # Standing height is about 0.27 m; from 0.30 m the robot settles calmly (see README).
-    spawn_height: float = 0.30
+    robot: str = ROBOT
+    xml_path: str = field(default_factory=lambda: load_robot(ROBOT).mjcf)
+    # Standing height is about 0.27 m; from 0.30 m the robot settles calmly (docs/tasks.md).
+    spawn_height: float = field(default_factory=lambda: load_robot(ROBOT).spawn_height)
     joint_names: list = field(default_factory=lambda: go2_joint_names("genesis"))
     default_joint_pos: dict = field(default_factory=lambda: dict(GO2_DEFAULT_POSE))
-    foot_contact_sensors: list = field(default_factory=lambda: [f"{leg}_foot_contact" for leg in GO2_LEGS])
-    foot_velocity_sensors: list = field(default_factory=lambda: [f"{leg}_foot_vel" for leg in GO2_LEGS])
+    foot_contact_sensors: list = field(default_factory=lambda: _feet("contact_sensor"))
+    foot_velocity_sensors: list = field(default_factory=lambda: _feet("velocity_sensor"))
+    foot_geoms: list = field(default_factory=lambda: _feet("geoms"))
+    foot_sites: list = field(default_factory=lambda: _feet("site"))
     action_scale: float | list = 0.3  # go2_train's value (its code: 0.25)
     kp: float | list = 20.0
     kd: float | list = 0.5
@@ -114,7 +122,7 @@ def go2_rough_config() -> TaskCfg:
 def go2_isaac_randomization() -> dict:
     """domain_rand values of Isaac Lab's Go2 velocity task (UnitreeGo2RoughEnvCfg: added base mass,
     no reset noise) with the generic task's pushes and noise models (velocity_env_cfg), and
-    friction and motor-strength ranges where Isaac Lab has none (README, "Domain randomisation")."""
+    friction and motor-strength ranges where Isaac Lab has none (docs/domain_randomisation.md)."""
     return {
         "friction_range": [0.5, 1.25],  # legged_gym; Isaac Lab keeps one material (static 0.8, dynamic 0.6)
         "added_base_mass_range": [-1.0, 3.0],  # kg, Isaac Lab Go2

@@ -46,9 +46,15 @@ class TaskTerrain:
             raise UserError(f"terrain.cells must lie in the {rows} x {cols} grid, got {cells!r}")
         return table.astype(np.int32)
 
-    def add_to(self, spec: mujoco.MjSpec) -> None:
-        if self.terrain is not None:
-            add_terrain(spec, self.terrain)
+    def add_to(self, spec: mujoco.MjSpec) -> list:
+        """Put the generated terrain in place of the scene's floor (the task's MjSpec edit); returns
+        the note for the task's model_notes, [] on the flat floor."""
+        if self.terrain is None:
+            return []
+        add_terrain(spec, self.terrain)
+        rows, cols = self.generator.num_rows, self.generator.num_cols
+        types = ", ".join(self.generator.sub_terrains)
+        return [f"floor replaced by a generated terrain (MjSpec): {rows} x {cols} sub-terrains ({types})"]
 
     def bind(self, model: mujoco.MjModel) -> None:
         """Read the ground from the compiled model (what every backend simulates)."""

@@ -8,17 +8,18 @@ actions.<term> (joint_names, preserve_order, scale, offset, use_default_offset, 
 observations.policy.<term> (func, params, scale, clip, history_length; a group-level
 history_length overrides the terms'); commands.base_velocity.ranges.
 
-Isaac Lab's joint order is the articulation's (PhysX) order, which env.yaml does not store; for the
-Go2 it is `isaac_go2.isaac_joint_order()` (types grouped: hips, thighs, calves). A robot whose
-default pose names a joint the Go2 does not have is refused (isaac_go2.GO2_ONLY).
+Isaac Lab's joint order is the articulation's (PhysX) order, which env.yaml does not store: it is
+the robot description's `isaac` order (legged_mjx/robots.py). The robot is recognised from the
+default pose's joint regexes unless --robot names it. An actuator group whose stiffness or damping
+is null (Isaac Lab then keeps the USD's drive gains) takes the description's default gains.
 """
 
 import re
 
 from legged_mjx.errors import UserError
-from legged_mjx.sim2sim.conventions import DC_MOTOR_KEYS, Conventions, obs_term
-from legged_mjx.sim2sim.facts import match_joints, per_joint, require, symmetric_clip
-from legged_mjx.sim2sim.isaac_go2 import GO2_ONLY, isaac_joint_order
+from legged_mjx.sim2sim.exports.conventions import DC_MOTOR_KEYS, Conventions, obs_term
+from legged_mjx.sim2sim.exports.facts import match_joints, per_joint, require, symmetric_clip
+from legged_mjx.robots import RobotDescription, load_robot, recognise_robot
 from legged_mjx.sim2sim.velocity import VELOCITY_COMMANDS
 
 # Isaac Lab observation functions -> this project's OBS_TERMS (same frames and units).
@@ -88,19 +89,28 @@ def _action_joint_order(term: dict, asset_names: list, source: str) -> list:
     return [n for n in asset_names if any(regex.fullmatch(n) for regex in compiled)]
 
 
-def _actuators(groups, names: list, source: str) -> tuple:
+def _gain(value, name: str, key: str, robot: RobotDescription, where: str, notes: list) -> float:
+    """A group's stiffness or damping of one joint; null (the USD's drive gain) takes the robot
+    description's default."""
+    if value is None:
+        notes.append(f"{where.split()[-1]} {key} null (the USD's drive gains): {robot.name}'s default_gains used")
+        return robot.per_joint(robot.default_gains["kp" if key == "stiffness" else "kd"], [name], "default_gains")[0]
+    return per_joint(value, [name], key, where)[0]
+
+
+def _actuators(groups, names: list, robot: RobotDescription, source: str) -> tuple:
     """((law, dc_motor, notes), kp, kd) from the actuator groups, per joint in `names` order."""
     if not isinstance(groups, dict) or not groups:
         raise UserError(f"{source}: scene.robot.actuators has no actuator groups")
     patterns = _group_patterns(groups, source)
     owners = [patterns[key] for key in match_joints(patterns, names, "actuator joint_names_expr", source)]
-    kp, kd, classes, limits = [], [], set(), {k: set() for k in DC_MOTOR_KEYS}
+    kp, kd, classes, limits, gain_notes = [], [], set(), {k: set() for k in DC_MOTOR_KEYS}, []
     for name, owner in zip(names, owners):
         group, where = groups[owner], f"{source} scene.robot.actuators.{owner}"
         keys = {"class_type": "actuator class", "stiffness": "PD stiffness", "damping": "PD damping"}
         spec = require(group, keys, where)
-        kp += per_joint(spec["stiffness"], [name], "stiffness", where)
-        kd += per_joint(spec["damping"], [name], "damping", where)
+        kp.append(_gain(spec["stiffness"], name, "stiffness", robot, where, gain_notes))
+        kd.append(_gain(spec["damping"], name, "damping", robot, where, gain_notes))
         kind = _func_name(spec["class_type"])
         classes.add(kind)
         if kind == "DCMotor":
@@ -109,6 +119,8 @@ def _actuators(groups, names: list, source: str) -> tuple:
                 limits[key].add(per_joint(values[key], [name], key, where)[0])
         elif kind in ("IdealPDActuator", "ImplicitActuator"):
             effort = require(group, {"effort_limit": "torque limit, N m"}, where)["effort_limit"]
+            if kind == "ImplicitActuator" and group.get("effort_limit_sim") is not None:
+                effort = group["effort_limit_sim"]  # Isaac Lab 2.x: the limit PhysX applies
             if effort is not None:
                 value = per_joint(effort, [name], "effort_limit", where)[0]
                 limits["saturation_effort"].add(value)
@@ -117,7 +129,8 @@ def _actuators(groups, names: list, source: str) -> tuple:
         else:
             known = "DCMotor, IdealPDActuator, ImplicitActuator"
             raise UserError(f"{where}: actuator class '{kind}' is not supported ({known})")
-    return _actuator_law(classes, limits, source), kp, kd
+    law, dc_motor, notes = _actuator_law(classes, limits, source)
+    return (law, dc_motor, [*notes, *dict.fromkeys(gain_notes)]), kp, kd
 
 
 def _actuator_law(classes: set, limits: dict, source: str) -> tuple:
@@ -149,19 +162,25 @@ def _group_patterns(groups: dict, source: str) -> dict:
     return patterns
 
 
-def _check_robot(joint_pos, asset_names: list, source: str) -> None:
-    """UserError if the default pose names joints (regexes) of which the Go2 has none."""
+def _robot(joint_pos, robot: str | None, source: str) -> RobotDescription:
+    """The robot: named (--robot), or recognised from the default pose's joint regexes."""
     if not isinstance(joint_pos, dict):
         raise UserError(f"{source}: scene.robot.init_state.joint_pos must map joint regexes to angles")
+    if robot is None:
+        return recognise_robot(f"{source} init_state.joint_pos", joint_patterns=list(joint_pos))
+    description = load_robot(robot)
     try:
-        foreign = [key for key in joint_pos if not any(re.fullmatch(key, name) for name in asset_names)]
+        foreign = [key for key in joint_pos if not any(re.fullmatch(key, name) for name in description.joints)]
     except re.error as error:
         raise UserError(f"{source}: bad joint regex in init_state.joint_pos: {error}") from None
     if foreign:
-        raise UserError(f"{source}: the robot has joints {', '.join(foreign)} that the Go2 lacks ({GO2_ONLY})")
+        raise UserError(f"{source}: init_state.joint_pos names joints {', '.join(foreign)} that robot {robot} lacks")
+    return description
 
 
-def from_isaac_env_yaml(data: dict, source: str) -> Conventions:
+def from_isaac_env_yaml(data: dict, source: str, robot: str | None = None) -> Conventions:
+    """Conventions of an Isaac Lab env.yaml; `robot` (a name or robot.yaml path; default:
+    recognised from the default pose) is the robot."""
     facts = require(
         data,
         {
@@ -175,8 +194,8 @@ def from_isaac_env_yaml(data: dict, source: str) -> Conventions:
         },
         source,
     )
-    asset_names = isaac_joint_order()
-    _check_robot(facts["scene.robot.init_state.joint_pos"], asset_names, source)
+    description = _robot(facts["scene.robot.init_state.joint_pos"], robot, source)
+    asset_names = description.joint_names("isaac", "an env.yaml, which does not store its joint order")
     if not isinstance(facts["actions"], dict) or len(facts["actions"]) != 1:
         raise UserError(f"{source}: actions must hold exactly one joint-position action term")
     ((action_name, action),) = facts["actions"].items()
@@ -190,21 +209,22 @@ def from_isaac_env_yaml(data: dict, source: str) -> Conventions:
         "clip": "action clip",
     }
     require(action, keys, action_where)
-    names = _action_joint_order(action, asset_names, action_where)
-    if names != asset_names:
-        raise UserError(
-            f"{action_where}: the action must drive all 12 joints in articulation order (observations use it),"
-            f" got {names}"
-        )
+    names = asset_names  # observations follow the articulation order
+    action_joints = _action_joint_order(action, asset_names, action_where)
+    if sorted(action_joints) != sorted(asset_names):
+        raise UserError(f"{action_where}: the action must drive every joint once, got {action_joints}")
     default = per_joint(facts["scene.robot.init_state.joint_pos"], names, "init_state.joint_pos", source)
     if action["use_default_offset"]:
-        offset = default
+        by_name = dict(zip(names, default))
+        offset = [by_name[n] for n in action_joints]
     else:
-        offset = per_joint(action["offset"], names, "action offset", action_where)
-    (law, dc_motor, actuator_notes), kp, kd = _actuators(facts["scene.robot.actuators"], names, source)
+        offset = per_joint(action["offset"], action_joints, "action offset", action_where)
+    (law, dc_motor, actuator_notes), kp, kd = _actuators(
+        facts["scene.robot.actuators"], action_joints, description, source
+    )
     observations, obs_notes = _observations(facts["observations.policy"] or {}, source)
     notes = [
-        "joint order: Isaac Lab's Go2 articulation order (not stored in env.yaml)",
+        f"joint order: Isaac Lab's articulation order of {description.name} (its description; not stored in env.yaml)",
         "action latency: none (Isaac Lab applies the action in the same step)",
         *actuator_notes,
         *obs_notes,
@@ -215,12 +235,14 @@ def from_isaac_env_yaml(data: dict, source: str) -> Conventions:
         notes.append("action clip: applied to raw actions (Isaac Lab clips processed targets)")
     clip = action["clip"]
     if isinstance(clip, dict):  # {joint regex: [low, high]}: must be one symmetric range for all joints
-        ranges = {tuple(clip[k]) for k in match_joints(clip, names, "action clip", action_where)}
+        ranges = {tuple(clip[k]) for k in match_joints(clip, action_joints, "action clip", action_where)}
         clip = list(ranges.pop()) if len(ranges) == 1 else clip
     return Conventions(
+        robot=robot or description.name,
         joint_names=names,
+        action_joint_names=None if action_joints == names else action_joints,
         default_joint_pos=default,
-        action_scale=per_joint(action["scale"], names, "action scale", action_where),
+        action_scale=per_joint(action["scale"], action_joints, "action scale", action_where),
         action_offset=offset,
         action_clip=symmetric_clip(clip, "action clip", action_where),
         action_latency=False,

@@ -1,12 +1,16 @@
 """A policy's conventions (what it assumes about the robot interface) in one object, read from an
-Isaac Lab `params/env.yaml`, a `deploy.yaml` or this project's profile, for the Go2 (isaac_go2.py
-ties this path to it and turns Conventions into a Go2 TaskCfg).
+Isaac Lab `params/env.yaml`, a `deploy.yaml` or this project's profile, for any robot that has a
+description (legged_mjx/robots.py: its joint orders); export_task.py turns Conventions into the
+task config that runs the policy.
 
 The profile (`profile: sim2sim-conventions-v1`) states every fact explicitly; it is also what the
 report writes as `conventions.yaml`, so a report's conventions can be edited and fed back:
 
     profile: sim2sim-conventions-v1
-    joint_names: isaac                  # or a list of MJCF joint names (policy action/observation order)
+    robot: go2                          # a shipped robot (assets/<robot>/robot.yaml) or a robot.yaml path
+    joint_names: isaac                  # a joint order of the robot's description, or a list of joint
+                                        # names: the policy's observation order (joint terms)
+    action_joint_names: null            # optional: the action order, if it differs (null: joint_names)
     default_joint_pos: [0.1, -0.1, ...] # rad, joint_names order (or {joint regex: rad})
     action: {scale: 0.25, offset: default, clip: 100.0, latency: false}   # target = offset + scale * a
     actuator: {law: dc_motor, kp: 25.0, kd: 0.5, saturation_effort: 23.5, velocity_limit: 30.0, effort_limit: 23.5}
@@ -17,9 +21,10 @@ report writes as `conventions.yaml`, so a report's conventions can be edited and
     notes: [...]                        # optional: approximations made reading the original source
     assumptions: [...]                  # optional: facts the original source did not state
 
-Per-joint values (default_joint_pos, action scale/offset, kp, kd) accept a number, a list in
-joint_names order or a {joint regex: value} mapping. `actuator.law` is `pd` (PD clipped to the
-MJCF motor limits) or `dc_motor` (Isaac Lab's DCMotor torque-speed clip, scalar limits).
+Per-joint values accept a number, a list or a {joint regex: value} mapping: default_joint_pos in
+joint_names order; action scale and offset, kp and kd in the action order. `actuator.law` is `pd`
+(PD clipped to the MJCF motor limits) or `dc_motor` (Isaac Lab's DCMotor torque-speed clip, scalar
+limits). A profile without `robot` is recognised from its joint names.
 """
 
 import math
@@ -27,8 +32,8 @@ from dataclasses import dataclass, field
 
 from legged_mjx.errors import UserError
 from legged_mjx.observations import OBS_TERMS, ObsTerm
-from legged_mjx.sim2sim.facts import per_joint, require, symmetric_clip
-from legged_mjx.sim2sim.isaac_go2 import check_go2_joints, joint_names_of
+from legged_mjx.sim2sim.exports.facts import per_joint, require, symmetric_clip
+from legged_mjx.robots import RobotDescription, load_robot, recognise_robot
 from legged_mjx.sim2sim.velocity import VELOCITY_COMMANDS
 
 PROFILE_TAG = "sim2sim-conventions-v1"
@@ -38,11 +43,15 @@ ACTUATOR_LAWS = ("pd", "dc_motor")
 
 @dataclass
 class Conventions:
-    """Everything a Go2 velocity policy assumes about its interface (SI units, rad).
+    """Everything a velocity policy assumes about its interface (SI units, rad).
 
-    Per-joint lists follow `joint_names`, the policy's action AND observation order (MJCF names).
+    `joint_names` is the policy's joint order for observations (joint_pos_rel, ...) and, unless
+    `action_joint_names` gives another, for actions; names are the robot's MJCF joint names.
+    default_joint_pos follows joint_names; action_scale, action_offset, kp and kd follow the action
+    order (`action_joints`).
     """
 
+    robot: str  # a shipped robot's name or the path of a robot.yaml (legged_mjx/robots.py)
     joint_names: list
     default_joint_pos: list  # rad
     action_scale: list  # joint target = action_offset + action_scale * action
@@ -57,6 +66,7 @@ class Conventions:
     decimation: int  # physics steps per policy step
     observations: list  # ObsTerm, in policy input order
     command_ranges: dict  # VELOCITY_COMMANDS -> [low, high], the training ranges
+    action_joint_names: list | None = None  # the action order where it differs from joint_names
     source: str = ""  # where these facts came from
     notes: list = field(default_factory=list)  # approximations made while reading the source
     assumptions: list = field(default_factory=list)  # facts the source does not state, assumed while reading it
@@ -64,10 +74,15 @@ class Conventions:
     def __post_init__(self):
         self.validate()
 
+    @property
+    def action_joints(self) -> list:
+        return list(self.action_joint_names or self.joint_names)
+
     def validate(self) -> None:
         where = self.source or "conventions"
+        check_joints(load_robot(self.robot), self.joint_names, where)
+        check_joints(load_robot(self.robot), self.action_joints, where)
         count = len(self.joint_names)
-        check_go2_joints(self.joint_names, where)
         for name in ("default_joint_pos", "action_scale", "action_offset", "kp", "kd"):
             if len(getattr(self, name)) != count:
                 raise UserError(f"{where}: {name} needs {count} values (one per joint)")
@@ -87,6 +102,26 @@ class Conventions:
             raise UserError(f"{where}: command ranges need [low, high] for {', '.join(VELOCITY_COMMANDS)}")
 
 
+def check_joints(robot: RobotDescription, joint_names: list, source: str) -> None:
+    """UserError unless `joint_names` are the robot's joints (any order)."""
+    if sorted(joint_names) != sorted(robot.joints):
+        raise UserError(
+            f"{source}: joint names must be the {len(robot.joints)} joints of robot {robot.name}"
+            f" ({robot.path}), got {joint_names}"
+        )
+
+
+def joint_names_of(value, robot: RobotDescription, source: str) -> list:
+    """The robot's joints from a list of their names or the name of one of its joint orders."""
+    if isinstance(value, str):
+        return robot.joint_names(value, f"{source} joint_names")
+    if not isinstance(value, list):
+        raise UserError(f"{source}: joint_names must be a list of joint names or a joint order's name")
+    names = [str(name) for name in value]
+    check_joints(robot, names, source)
+    return names
+
+
 def obs_term(name: str, scale, clip, history_length, source: str) -> ObsTerm:
     """An ObsTerm from file values: scale null = 1 (no scaling), clip null = none, history 0 or 1 = none."""
     if name not in OBS_TERMS:
@@ -104,8 +139,9 @@ def obs_term(name: str, scale, clip, history_length, source: str) -> ObsTerm:
     return ObsTerm(name, scale, None if math.isinf(bound) else bound, history)
 
 
-def from_profile(data: dict, source: str) -> Conventions:
-    """Conventions from this project's profile (see the module docstring)."""
+def from_profile(data: dict, source: str, robot: str | None = None) -> Conventions:
+    """Conventions from this project's profile (see the module docstring); `robot` (--robot)
+    names the robot where the profile does not."""
     facts = require(
         data,
         {
@@ -125,7 +161,21 @@ def from_profile(data: dict, source: str) -> Conventions:
         },
         source,
     )
-    names = joint_names_of(facts["joint_names"], source)
+    stated = data.get("robot")
+    if stated is not None and robot is not None and load_robot(str(stated)) != load_robot(robot):
+        raise UserError(f"{source}: the profile is for robot {stated}, --robot says {robot}")
+    robot = robot or (None if stated is None else str(stated))
+    if robot is not None:
+        description = load_robot(robot)
+    elif isinstance(facts["joint_names"], list):
+        description = recognise_robot(source, joint_names=[str(n) for n in facts["joint_names"]])
+    else:
+        raise UserError(f"{source}: joint_names '{facts['joint_names']}' names an order; say whose with robot: NAME")
+    names = joint_names_of(facts["joint_names"], description, source)
+    action_names = data.get("action_joint_names")
+    if action_names is not None:
+        action_names = joint_names_of(action_names, description, f"{source} action_joint_names")
+    action_joints = action_names or names
     law = facts["actuator.law"]
     dc_motor = None
     if law == "dc_motor":
@@ -144,16 +194,21 @@ def from_profile(data: dict, source: str) -> Conventions:
         observations.append(obs_term(spec["term"], spec["scale"], spec["clip"], spec["history_length"], source))
     default = per_joint(facts["default_joint_pos"], names, "default_joint_pos", source)
     offset = facts["action.offset"]
+    if offset == "default":
+        by_name = dict(zip(names, default))
+        offset = [by_name[n] for n in action_joints]
     return Conventions(
+        robot=robot or description.name,
         joint_names=names,
+        action_joint_names=action_names,
         default_joint_pos=default,
-        action_scale=per_joint(facts["action.scale"], names, "action.scale", source),
-        action_offset=list(default) if offset == "default" else per_joint(offset, names, "action.offset", source),
+        action_scale=per_joint(facts["action.scale"], action_joints, "action.scale", source),
+        action_offset=per_joint(offset, action_joints, "action.offset", source),
         action_clip=symmetric_clip(facts["action.clip"], "action.clip", source),
         action_latency=bool(facts["action.latency"]),
         actuator=law,
-        kp=per_joint(facts["actuator.kp"], names, "actuator.kp", source),
-        kd=per_joint(facts["actuator.kd"], names, "actuator.kd", source),
+        kp=per_joint(facts["actuator.kp"], action_joints, "actuator.kp", source),
+        kd=per_joint(facts["actuator.kd"], action_joints, "actuator.kd", source),
         dc_motor=dc_motor,
         sim_dt=float(facts["sim.dt"]),
         decimation=facts["sim.decimation"],
@@ -170,7 +225,9 @@ def to_profile(conv: Conventions) -> dict:
     actuator = {"law": conv.actuator, "kp": list(conv.kp), "kd": list(conv.kd), **(conv.dc_motor or {})}
     return {
         "profile": PROFILE_TAG,
+        "robot": conv.robot,
         "joint_names": list(conv.joint_names),
+        "action_joint_names": None if conv.action_joint_names is None else list(conv.action_joint_names),
         "default_joint_pos": list(conv.default_joint_pos),
         "action": {
             "scale": list(conv.action_scale),

@@ -15,10 +15,14 @@ class _Loader(yaml.SafeLoader):
 
 
 def _plain(loader: yaml.SafeLoader, suffix: str, node: yaml.Node):
-    """`!!python/tuple [..]` -> list, `!!python/object/apply:builtins.slice [..]` -> list,
-    `!!python/name:module.func ''` -> "module.func" (the name lives in the tag)."""
+    """`!!python/tuple [..]` -> list, `!!python/object/apply:builtins.slice [a, b, c]` -> slice(a, b, c)
+    (unitree_rl_lab writes `joint_ids` so), `!!python/name:module.func ''` -> "module.func" (the name
+    lives in the tag)."""
     if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node, deep=True)
+        values = loader.construct_sequence(node, deep=True)
+        if suffix == "object/apply:builtins.slice" and len(values) <= 3:
+            return slice(*values)
+        return values
     if isinstance(node, yaml.MappingNode):
         return loader.construct_mapping(node, deep=True)
     return loader.construct_scalar(node) or suffix.split(":", 1)[-1]
