@@ -18,7 +18,9 @@ from legged_mjx.sim2sim.perturbations import build_perturbations
 from legged_mjx.sim2sim.report import build_report, write_report
 from legged_mjx.sim2sim.sources import from_checkpoint, from_policy_file
 from legged_mjx.sim2sim.sweep import build_sweep, default_sweep
-from legged_mjx.sim2sim.terrain_sweep import parse_terrain, reach_of
+from legged_mjx.sim2sim.exports.facts import load_yaml
+from legged_mjx.sim2sim.exports.isaac_terrain import isaac_terrain_generator
+from legged_mjx.sim2sim.terrain_sweep import parse_terrain, reach_of, training_terrain, typed_sweep
 from legged_mjx.sim2sim.verdict import describe, run_checks, verdict
 
 
@@ -32,13 +34,12 @@ def source_and_task(args) -> tuple:
         else:
             source = from_policy_file(args.policy, args.config, args.device, args.sim_dt, args.robot, args.xml_path)
         command = source.task_cfg.command
-        terrain = parse_terrain(args.terrain, args.terrain_levels) if args.terrain else None
         items = args.sweep or default_sweep(command)
-        if terrain and not args.sweep:  # on terrain the forward rows, unless --sweep asks for more
+        if args.terrain and not args.sweep:  # on terrain the forward rows, unless --sweep asks for more
             items = [item for item in items if item.startswith("forward")]
         rows = build_sweep(items, command, args.seed)
-        reach = reach_of(rows, args.settings.duration_s)
-        return source, rows, terrain, build_task(source, args.settings, terrain, reach)
+        terrain = terrain_of(args, source, reach_of(rows, args.settings.duration_s)) if args.terrain else None
+        return source, rows, terrain, build_task(source, args.settings, terrain)
     except UserError as error:
         if args.policy and has_run_configs(args.policy):
             raise UserError(
@@ -46,6 +47,24 @@ def source_and_task(args) -> tuple:
                 f"evaluate it under its own task and config with --checkpoint {args.policy}"
             ) from None
         raise
+
+
+def terrain_of(args, source, reach: float):
+    """The TerrainSweep of --terrain: the parsed types and levels, or for `training` the terrain the
+    policy was trained on (its run's terrain.generator, else its env.yaml's terrain_generator)."""
+    cells = parse_terrain(args.terrain, args.terrain_levels)
+    if cells:
+        return typed_sweep(cells, reach, args.seed)
+    if source.task_cfg.terrain.generator is not None:
+        return training_terrain(source.task_cfg.terrain.generator)
+    if source.kind != "isaac_env_yaml":
+        raise UserError(
+            "--terrain training needs the trained-on terrain: an Isaac Lab params/env.yaml (--config) or a"
+            " checkpoint of a terrain task (go2-rough)"
+        )
+    generator, assumptions = isaac_terrain_generator(load_yaml(source.path), source.path)
+    source.assumptions.extend(assumptions)
+    return training_terrain(generator)
 
 
 def run(args, argv=None) -> int:

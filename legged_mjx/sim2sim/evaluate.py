@@ -39,11 +39,10 @@ class Evaluation:
     wall_time_s: float
 
 
-def build_task(source, settings: EvalSettings, terrain: list | None = None, reach: float = 0.0):
-    """The evaluation task of the source's task and config, on the terrain sweep's cells
-    (terrain_sweep.TerrainCell; `reach`: m of travel its border must allow) where given; a policy
-    whose input/output sizes do not fit it is a UserError."""
-    cfg = source.task_cfg if terrain is None else with_terrain(source.task_cfg, terrain, reach, settings.seed)
+def build_task(source, settings: EvalSettings, terrain=None):
+    """The evaluation task of the source's task and config, on the terrain (terrain_sweep.TerrainSweep)
+    where given; a policy whose input/output sizes do not fit it is a UserError."""
+    cfg = source.task_cfg if terrain is None else with_terrain(source.task_cfg, terrain)
     tilt, height = fall_limits(cfg, settings.fall_tilt_deg, settings.fall_height)
     task = evaluation_task(source.task_class, cfg, tilt, height)
     obs_dim, policy = policy_obs_dim(task), source.policy
@@ -56,12 +55,10 @@ def build_task(source, settings: EvalSettings, terrain: list | None = None, reac
     return task
 
 
-def evaluate(
-    task, policy, rows: list, perturbations: list, settings: EvalSettings, terrain: list | None = None
-) -> Evaluation:
+def evaluate(task, policy, rows: list, perturbations: list, settings: EvalSettings, terrain=None) -> Evaluation:
     """Run `policy` on `task` (build_task) over the sweep rows (sweep.build_sweep) x perturbation
-    sets (perturbations.build_perturbations, nominal first) x terrain cells (the ones build_task put
-    the task on, or None) for settings.duration_s, one episode per environment. Row and set
+    sets (perturbations.build_perturbations, nominal first) x terrain cells (of the TerrainSweep
+    build_task put the task on, or None) for settings.duration_s, one episode per environment. Row and set
     summaries cover the judged terrain cells (Layout.judged_cells); `terrain` holds one summary per
     cell (nominal set, in-range rows). Raises UserError for invalid settings, no row inside the
     training ranges, or fewer environments than rows x sets x cells."""
@@ -69,7 +66,7 @@ def evaluate(
     if not any(row.in_range for row in rows):
         raise UserError("--sweep: no row lies inside the training ranges, so there is nothing to judge")
     started = time.time()
-    layout = Layout(rows, perturbations, settings.num_envs, terrain)
+    layout = Layout(rows, perturbations, settings.num_envs, None if terrain is None else terrain.cells)
     start_qpos = task.initial_poses(layout.num_envs, settings.init_joint_noise, settings.seed)
     measure = Measure(task)
     backend = Rollout(task, measure, layout, start_qpos, settings)
@@ -77,8 +74,9 @@ def evaluate(
         layout.axes, layout.velocity_commands(), task.dt, settings.settle_s, len(task.joints.names), measure.foot_slip
     )
     pushes = PushSchedule(layout.push_speed(), settings.push_interval_s, task.dt, settings.seed)
-    if terrain:  # one environment per terrain cell, first row
-        video_envs = [int(layout.envs(row=0, pset=0, cell=c)[0]) for c in range(min(settings.video_envs, len(terrain)))]
+    if layout.cells:  # one environment per terrain cell, first row
+        count = min(settings.video_envs, len(layout.cells))
+        video_envs = [int(layout.envs(row=0, pset=0, cell=c)[0]) for c in range(count)]
     else:
         video_envs = [int(layout.envs(row=r, pset=0)[0]) for r in range(min(settings.video_envs, len(rows)))]
     frames = []
@@ -99,7 +97,7 @@ def evaluate(
             for s in range(len(perturbations))
             for r in range(len(rows))
         ],
-        terrain=[summarize(acc, _in_range_envs(layout, 0, cell=c)) for c in range(len(terrain or []))],
+        terrain=[summarize(acc, _in_range_envs(layout, 0, cell=c)) for c in range(len(layout.cells or []))],
         sets=[summarize(acc, _in_range_envs(layout, s)) for s in range(len(perturbations))],
         overall=summarize(acc, _in_range_envs(layout, 0)),
         video_envs=video_envs,

@@ -3,7 +3,10 @@ quantity, built with the terrain generator (legged_mjx/terrain) as one row of su
 column per (type, level), every environment on its own column's origin facing +x.
 
 Items: `TYPE` (its default range) or `TYPE:LO-HI` (the range of its quantity, in its unit), split
-into `levels` evenly spaced values (`flat` has one); `standard` expands to STANDARD. Types and what
+into `levels` evenly spaced values (`flat` has one); `standard` expands to STANDARD; `training` (alone)
+is the terrain a policy was trained on (`training_terrain`): an Isaac Lab env.yaml's
+scene.terrain.terrain_generator, or a terrain task's own generator, one cell per sub-terrain type
+and row (level), its value the cell's difficulty. Types and what
 their level value is (the parameters are Isaac Lab's sub-terrain parameters, held at that value):
 
     flat         -                                   flat
@@ -25,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from legged_mjx.errors import UserError
+from legged_mjx.terrain.config import TerrainGeneratorCfg
+from legged_mjx.terrain.generator import generate
 
 SIZE = 8.0  # m, a sub-terrain's side (Isaac Lab's rough grid)
 HORIZONTAL_SCALE, VERTICAL_SCALE = 0.1, 0.005  # m
@@ -45,6 +50,16 @@ TYPES = {
     "waves": ("amplitude_range", "m", (0.05, 0.2), {"type": "wave", "num_waves": 2, "border_width": 0.25}),
 }
 STANDARD = ["flat", "slope_up", "slope_down", "stairs_up", "stairs_down", "rough", "boxes", "waves"]
+
+
+@dataclass
+class TerrainSweep:
+    """The terrain a sweep runs on: the generator (a terrain.generator dict), its cells and where
+    they are in its grid ([row, col] per cell: environment i stands on cells[i mod len(cells)])."""
+
+    cells: list  # TerrainCell, types in order, levels easiest first
+    generator: dict
+    grid_cells: list  # [[row, col], ...], one per cell
 
 
 @dataclass(frozen=True)
@@ -72,9 +87,14 @@ def _range(item: str, kind: str, text: str) -> tuple:
 
 
 def parse_terrain(items: list, levels: int = DEFAULT_LEVELS) -> list:
-    """The TerrainCells of --terrain items (types in the given order, levels easiest first)."""
+    """The TerrainCells of --terrain items (types in the given order, levels easiest first); [] for
+    `training` (its cells come from the trained-on terrain, training_terrain)."""
     if levels < 1:
         raise UserError(f"--terrain_levels must be >= 1, got {levels}")
+    if "training" in items:
+        if len(items) != 1:
+            raise UserError("--terrain training stands alone (the trained-on terrain, all its types and levels)")
+        return []
     expanded = [t for item in items for t in (STANDARD if item == "standard" else [item])]
     cells, seen = [], set()
     for item in expanded:
@@ -134,13 +154,33 @@ def reach_of(rows: list, duration_s: float) -> float:
     return max(speeds, default=0.0) * duration_s
 
 
-def with_terrain(cfg, cells: list, reach: float, seed: int = 0):
-    """A copy of task config `cfg` on the sweep's terrain: environment i on column i mod len(cells)
+def typed_sweep(cells: list, reach: float, seed: int = 0) -> TerrainSweep:
+    """The TerrainSweep of parsed --terrain cells: one row, column c = cells[c] (sweep_generator)."""
+    return TerrainSweep(cells, sweep_generator(cells, reach, seed), [[0, c] for c in range(len(cells))])
+
+
+def training_terrain(generator: dict) -> TerrainSweep:
+    """The TerrainSweep of a trained-on terrain (a terrain.generator dict): one cell per sub-terrain
+    type (its first column) and row, easiest row first; a cell's value is its difficulty."""
+    terrain = generate(TerrainGeneratorCfg.from_dict(generator))
+    cells, grid_cells = [], []
+    for kind, name in enumerate(terrain.names):
+        columns = np.flatnonzero(terrain.types[0] == kind)
+        if not len(columns):
+            continue  # a type with too small a proportion for a column
+        for row in range(terrain.cfg.num_rows):
+            cells.append(TerrainCell(name, row, round(float(terrain.difficulty[row, columns[0]]), 3), "difficulty"))
+            grid_cells.append([row, int(columns[0])])
+    return TerrainSweep(cells, generator, grid_cells)
+
+
+def with_terrain(cfg, sweep: TerrainSweep):
+    """A copy of task config `cfg` on the sweep's terrain: environment i on cell i mod len(cells)
     (terrain.cells), spawned on its origin facing +x, SPAWN_CLEARANCE higher; the height scanner and
     everything else stay the task's (a blind policy simply walks on it)."""
     cfg = copy.deepcopy(cfg)
-    cfg.terrain.generator = sweep_generator(cells, reach, seed)
-    cfg.terrain.cells = [[0, c] for c in range(len(cells))]
+    cfg.terrain.generator = copy.deepcopy(sweep.generator)
+    cfg.terrain.cells = [list(pair) for pair in sweep.grid_cells]
     cfg.terrain.spawn_xy, cfg.terrain.spawn_yaw = 0.0, 0.0
     cfg.env.spawn_height += SPAWN_CLEARANCE
     return cfg
@@ -150,8 +190,9 @@ def terrain_limits(cells: list, fall_rates: list, max_fall_rate: float) -> dict:
     """type -> {level, value}: the hardest level up to which every level's fall rate is within
     max_fall_rate (level and value None where even the easiest level is not)."""
     limits = {}
-    for kind in dict.fromkeys(cell.type for cell in cells):
-        limit = {"level": None, "value": None, "unit": TYPES[kind][1]}
+    units = {cell.type: cell.unit for cell in cells}
+    for kind in units:
+        limit = {"level": None, "value": None, "unit": units[kind]}
         for cell, rate in zip(cells, fall_rates):
             if cell.type != kind:
                 continue
