@@ -1,7 +1,7 @@
 """sim2sim's terrain sweep (--terrain): items and levels, the generated sub-terrains (one column per
 type and level, heights as the levels say), terrain limits, the layout of environments over cells,
 and end to end: a blind export and this project's checkpoint on terrain, with the report's terrain
-section and heatmap."""
+section and heatmap; the trained-on terrain of an Isaac Lab env.yaml (--terrain training)."""
 
 import json
 import os
@@ -14,10 +14,20 @@ from legged_mjx.errors import UserError
 from legged_mjx.sim2sim.layout import Layout
 from legged_mjx.sim2sim.perturbations import NOMINAL
 from legged_mjx.sim2sim.sweep import build_sweep
-from legged_mjx.sim2sim.terrain_sweep import STANDARD, TerrainCell, parse_terrain, sweep_generator, terrain_limits
+from legged_mjx.sim2sim.exports.facts import load_yaml
+from legged_mjx.sim2sim.exports.isaac_terrain import isaac_terrain_generator
+from legged_mjx.sim2sim.terrain_sweep import (
+    STANDARD,
+    TerrainCell,
+    parse_terrain,
+    sweep_generator,
+    terrain_limits,
+    training_terrain,
+)
 from legged_mjx.tasks import task_config
 from legged_mjx.terrain.config import TerrainGeneratorCfg
 from legged_mjx.terrain.generator import generate
+from shared_fixtures import fixture_dir
 from tests.helpers import run_sim2sim
 from tests.test_sim2sim_cli import ENV_YAML, fake_run
 
@@ -131,3 +141,48 @@ def test_this_projects_checkpoint_runs_on_terrain(tmp_path):
     assert [c["type"] for c in report["terrain"]["cells"]] == ["rough", "waves"]
     assert report["terrain"]["judged"] == ["rough 0.05", "waves 0.1"]  # no flat: the easiest levels
     assert os.path.isfile(out / "terrain.png")
+
+
+ROUGH_ENV_YAML = os.path.join(fixture_dir("isaac_go2_rough"), "params", "env.yaml")
+
+
+@pytest.mark.skipif(not os.path.isfile(ROUGH_ENV_YAML), reason="shared fixtures not present")
+def test_the_training_terrain_of_an_isaac_lab_env_yaml_is_rebuilt():
+    generator, assumptions = isaac_terrain_generator(load_yaml(ROUGH_ENV_YAML), "env.yaml")
+    assert {k: generator[k] for k in ("num_rows", "num_cols", "size", "border_width", "seed")} == {
+        "num_rows": 10,
+        "num_cols": 20,
+        "size": [8.0, 8.0],
+        "border_width": 20.0,
+        "seed": 0,  # seed: null in the file
+    }
+    assert len(assumptions) == 1 and "seed null" in assumptions[0]
+    subs = generator["sub_terrains"]
+    assert subs["pyramid_stairs_inv"] == {
+        "type": "pyramid_stairs",
+        "proportion": 0.2,
+        "border_width": 1.0,
+        "step_height_range": [0.05, 0.23],  # an alias of the first stairs' anchor
+        "step_width": 0.3,
+        "platform_width": 3.0,
+        "holes": False,
+        "inverted": True,
+    }
+    assert subs["hf_pyramid_slope_inv"]["type"] == "pyramid_sloped" and subs["hf_pyramid_slope_inv"]["inverted"]
+    sweep = training_terrain({**generator, "num_rows": 2, "num_cols": 10, "border_width": 1.0})
+    assert [(c.type, c.level) for c in sweep.cells[:2]] == [("pyramid_stairs", 0), ("pyramid_stairs", 1)]
+    # columns by cumulative proportion (0.2 0.2 0.2 0.2 0.1 0.1 over 10): each type's first column
+    assert len(sweep.cells) == 12 and sweep.grid_cells[:3] == [[0, 0], [1, 0], [0, 2]] and sweep.grid_cells[-1] == [1, 9]
+    assert 0.0 <= sweep.cells[0].value < 0.5 <= sweep.cells[1].value <= 1.0  # row difficulty (r + u) / rows
+
+
+def test_an_unknown_terrain_function_or_no_generator_is_a_one_line_error():
+    data = {"scene": {"terrain": {"terrain_type": "generator", "terrain_generator": {"sub_terrains": {
+        "holes": {"function": "omni.isaac.orbit.terrains.trimesh.mesh_terrains:star_terrain", "proportion": 1.0},
+    }}}}}  # fmt: skip
+    with pytest.raises(UserError, match=r"sub_terrains.holes: terrain function 'star_terrain' is not generated here"):
+        isaac_terrain_generator(data, "env.yaml")
+    with pytest.raises(UserError, match=r"not a generated terrain \(terrain_type 'plane'\)"):
+        isaac_terrain_generator({"scene": {"terrain": {"terrain_type": "plane"}}}, "env.yaml")
+    with pytest.raises(UserError, match="--terrain training stands alone"):
+        parse_terrain(["training", "flat"])
