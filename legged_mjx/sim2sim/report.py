@@ -94,7 +94,7 @@ def build_report(evaluation, source, thresholds, checks: list, command_line: str
 
 
 def terrain_section(evaluation, thresholds) -> dict:
-    """Per terrain cell (type, level, value): fall rate, vx tracking ratio, progress (m along the
+    """Per terrain cell (type, level, value): fall rate, mean time to fall (s), vx tracking ratio, progress (m along the
     command, and its fraction of the way from the sub-terrain's centre to its edge, SIZE / 2); each
     type's terrain limit at max_terrain_fall_rate; which cells the checks judged."""
     layout = evaluation.layout
@@ -110,6 +110,7 @@ def terrain_section(evaluation, thresholds) -> dict:
                 "unit": cell.unit,
                 "envs": summary["envs"],
                 "fall_rate": summary["fall_rate"],
+                "time_to_fall_s": None if summary["time_to_fall_s"] is None else summary["time_to_fall_s"]["mean"],
                 "vx_ratio": vx.get("ratio"),
                 "progress_m": progress,
                 "progress": None if progress is None else min(1.0, max(0.0, progress / (SIZE / 2))),
@@ -140,13 +141,14 @@ def terrain_markdown(terrain: dict) -> list:
         "|---|---|",
         *(f"| {kind} | {_limit(limit)} |" for kind, limit in terrain["limits"].items()),
         "",
-        "| type | level | value | fall rate | vx ratio | progress m | progress |",
-        "|---|---|---|---|---|---|---|",
+        "| type | level | value | fall rate | time to fall s | vx ratio | progress m | progress |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for c in terrain["cells"]:
         value = "-" if c["value"] is None else f"{c['value']:g} {c['unit']}"
         lines.append(
-            f"| {c['type']} | {c['level']} | {value} | {c['fall_rate']:.2f} | {_num(c['vx_ratio'])}"
+            f"| {c['type']} | {c['level']} | {value} | {c['fall_rate']:.2f} | {_num(c['time_to_fall_s'])}"
+            f" | {_num(c['vx_ratio'])}"
             f" | {_num(c['progress_m'])} | {_num(c['progress'])} |"
         )
     lines += ["", f"The checks above judge the terrain cells {', '.join(terrain['judged'])}."]
