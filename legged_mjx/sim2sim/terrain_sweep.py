@@ -76,7 +76,7 @@ class TerrainCell:
         return self.type if self.value is None else f"{self.type} {self.value:g}"
 
 
-def _range(item: str, kind: str, text: str) -> tuple:
+def _range(item: str, text: str) -> tuple:
     try:
         low, high = (float(v) for v in text.split("-", 1)) if "-" in text else (float(text), float(text))
     except ValueError:
@@ -110,7 +110,7 @@ def parse_terrain(items: list, levels: int = DEFAULT_LEVELS) -> list:
                 raise UserError(f"--terrain {item}: flat takes no range")
             cells.append(TerrainCell(kind, 0, None, unit))
             continue
-        low, high = _range(item, kind, text) if text else default
+        low, high = _range(item, text) if text else default
         for level, value in enumerate(np.linspace(low, high, levels) if levels > 1 else [high]):
             cells.append(TerrainCell(kind, level, round(float(value), 6), unit))
     if not cells:
