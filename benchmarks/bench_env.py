@@ -9,8 +9,12 @@ buoyancy) that the task's hook gives at the env's state:
 Env and bare engine are interleaved and timed on the same machine state after a warm-up (BALLU's
 step costs more once it has landed). Prints each env/engine cost and, with both backends, the
 native env's speed over the MJX env's (target >= 4 on 2 cores) and over the bare rollout (>= 0.7).
+Several tasks are measured in turn in one run (e.g. go2 against go2-rough); for a task with a height
+scan in its observations, the scan alone (jit(vmap) of the ground lookup under its points, at the
+env's states) is timed too and given as a share of the env step.
 
     python benchmarks/bench_env.py --task go2 --device cpu --num_envs 256 1024 4096 --backend mujoco mjx
+    python benchmarks/bench_env.py --task go2 go2-rough --device cpu --num_envs 1024 4096 --backend mujoco mjx
 """
 
 import os
@@ -31,6 +35,23 @@ from benchmarks import common  # noqa: E402
 from env_wrapper import make_env  # noqa: E402
 from legged_mjx.state import PHYSICS_FIELDS  # noqa: E402
 from legged_mjx.errors import exit_on_user_error  # noqa: E402
+
+
+def scan_run(env):
+    """(run_once, sync) of the height scan alone: the ground under every environment's scan points."""
+    physics = env.state.physics
+    base = (jnp.asarray(physics.qpos[:, 0:3], jnp.float32), jnp.asarray(physics.qpos[:, 3:7], jnp.float32))
+    scan = jax.jit(jax.vmap(env.task.terrain.scan))
+    out = [scan(*base)]
+
+    def run_once():
+        out[0] = scan(*base)
+
+    return run_once, lambda: jax.block_until_ready(out[0])
+
+
+def uses_height_scan(task) -> bool:
+    return any(term.name == "height_scan" for terms in task.cfg.obs.groups.values() for term in terms)
 
 
 def held_inputs(env) -> tuple:
@@ -89,7 +110,7 @@ def bare_rollout(env):
 
 @exit_on_user_error
 def main():
-    parser = common.benchmark_parser(__doc__)
+    parser = common.benchmark_parser(__doc__, several_tasks=True)
     parser.add_argument("--num_envs", type=int, nargs="+", default=[256, 1024, 4096])
     common.add_backend_list(parser)
     parser.add_argument("--threads", type=int, default=None, help="native backend threads (default: all cores)")
@@ -101,33 +122,48 @@ def main():
 
     print(f"machine: {common.machine()}")
     print(f"jax {jax.__version__} on {jax.devices()[0].platform}; mujoco {mujoco.__version__}; device {args.device}")
-    print(f"{'task':>6} {'backend':>8} {'num_envs':>8} {'env steps/s':>12} {'bare steps/s':>13} {'env/bare cost':>14}")
+    print(
+        f"{'task':>9} {'backend':>8} {'num_envs':>8} {'env steps/s':>12} {'bare steps/s':>13} {'env/bare cost':>14} "
+        f"{'scan share':>10}"
+    )
     for num_envs in args.num_envs:
-        rates = {}
-        for backend in args.backend:
-            env = make_env(args.task, num_envs, args.device, seed=0, backend=backend, threads=args.threads)
-            generator = torch.Generator(device=args.device).manual_seed(0)
-            actions = 0.3 * torch.randn(num_envs, env.num_actions, device=args.device, generator=generator)
-            env_run = common.env_steps(env, actions)
-            common.time_calls(*env_run, args.warmup)  # compile, then reach the steady state (landed, walking)
-            bare_run = (bare_rollout if backend == "mujoco" else bare_mjx)(env)
-            common.time_calls(*bare_run, 1)  # compile
-            env_time = bare_time = float("inf")
-            for _ in range(args.repeats):  # interleaved: both see the same machine load and episode phase
-                env_time = min(env_time, common.time_calls(*env_run, args.steps))
-                bare_time = min(bare_time, common.time_calls(*bare_run, args.steps))
-            rates[backend] = (num_envs / env_time, num_envs / bare_time)
-            print(
-                f"{args.task:>6} {backend:>8} {num_envs:>8} {num_envs / env_time:>12,.0f} "
-                f"{num_envs / bare_time:>13,.0f} {env_time / bare_time:>14.2f}"
-            )
-            env.close()
-        if {"mujoco", "mjx"} <= set(rates):
-            native, bare = rates["mujoco"]
-            print(
-                f"{'':>6} {num_envs} envs: native env / MJX env = {native / rates['mjx'][0]:.2f}; "
-                f"native env / bare rollout = {native / bare:.2f}"
-            )
+        for task in args.task:
+            rates = {}
+            for backend in args.backend:
+                rates[backend] = measure(args, task, backend, num_envs)
+            if {"mujoco", "mjx"} <= set(rates):
+                native, bare = rates["mujoco"]
+                print(
+                    f"{'':>9} {task} {num_envs} envs: native env / MJX env = {native / rates['mjx'][0]:.2f}; "
+                    f"native env / bare rollout = {native / bare:.2f}"
+                )
+
+
+def measure(args, task: str, backend: str, num_envs: int) -> tuple:
+    """(env steps/s, bare engine steps/s) of one task on one backend; prints its line."""
+    env = make_env(task, num_envs, args.device, seed=0, backend=backend, threads=args.threads)
+    generator = torch.Generator(device=args.device).manual_seed(0)
+    actions = 0.3 * torch.randn(num_envs, env.num_actions, device=args.device, generator=generator)
+    env_run = common.env_steps(env, actions)
+    common.time_calls(*env_run, args.warmup)  # compile, then reach the steady state (landed, walking)
+    runs = {"bare": (bare_rollout if backend == "mujoco" else bare_mjx)(env)}
+    if uses_height_scan(env.task):
+        runs["scan"] = scan_run(env)
+    for run in runs.values():
+        common.time_calls(*run, 1)  # compile
+    times = {"env": float("inf"), **{name: float("inf") for name in runs}}
+    for _ in range(args.repeats):  # interleaved: all see the same machine load and episode phase
+        times["env"] = min(times["env"], common.time_calls(*env_run, args.steps))
+        for name, run in runs.items():
+            times[name] = min(times[name], common.time_calls(*run, args.steps))
+    share = f"{times['scan'] / times['env']:>10.1%}" if "scan" in times else f"{'-':>10}"
+    print(
+        f"{task:>9} {backend:>8} {num_envs:>8} {num_envs / times['env']:>12,.0f} "
+        f"{num_envs / times['bare']:>13,.0f} {times['env'] / times['bare']:>14.2f} {share}",
+        flush=True,
+    )
+    env.close()
+    return num_envs / times["env"], num_envs / times["bare"]
 
 
 if __name__ == "__main__":

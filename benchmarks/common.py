@@ -12,10 +12,14 @@ from legged_mjx.backends import BACKENDS
 from legged_mjx.cli import ArgumentParser
 
 
-def benchmark_parser(doc: str) -> ArgumentParser:
-    """A benchmark's command line: --task and --device (cpu), errors on one line."""
+def benchmark_parser(doc: str, several_tasks: bool = False) -> ArgumentParser:
+    """A benchmark's command line: --task (one, or with several_tasks a list) and --device (cpu),
+    errors on one line."""
     parser = ArgumentParser(description=doc)
-    parser.add_argument("--task", default="go2")
+    if several_tasks:
+        parser.add_argument("--task", nargs="+", default=["go2"], help="tasks measured in turn, in one run")
+    else:
+        parser.add_argument("--task", default="go2")
     parser.add_argument("--device", default="cpu")
     return parser
 

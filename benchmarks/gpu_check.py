@@ -200,7 +200,7 @@ def bench_env(device: str, num_envs: list, extra: list, backend: str, timeout: f
     command = script("benchmarks", "bench_env.py") + ["--task", "go2", "--device", device, "--num_envs"]
     command += [str(n) for n in num_envs] + extra + ["--backend", backend]
     output = checked(command, timeout, hint=WARP_HINT if backend == "warp" else "")
-    rows = re.findall(r"^\s*\S+\s+\S+\s+(\d+)\s+([\d,]+)\s+([\d,]+)\s+([\d.]+)\s*$", output, re.MULTILINE)
+    rows = re.findall(r"^\s*\S+\s+\S+\s+(\d+)\s+([\d,]+)\s+([\d,]+)\s+([\d.]+)\s+\S+\s*$", output, re.MULTILINE)
     figures = {
         f"{n} envs": f"env {env} steps/s, bare physics {physics} steps/s, env/physics cost {ratio}"
         for n, env, physics, ratio in rows

@@ -34,7 +34,8 @@ class EpisodeStats:
 
     Each metric has a ring buffer of the last `window` finished episodes (rsl_rl's own "Mean
     reward" averages the last 100); `log` holds, recomputed every step, the mean of each metric over
-    the filled part (metrics in sorted order, `log_names`) and then `non_finite_total`: one array,
+    the filled part (metrics in sorted order, `log_names`), then the task's whole-batch entries of
+    the last step (`batch`, sorted: the mean terrain level) and then `non_finite_total`: one array,
     so logging exports one buffer per step and never needs the host to know which environments
     finished. `non_finite_total` counts every environment reset because its physics state went
     NaN/inf, `non_finite_actions_total` every environment-step whose action had NaN/inf (it was
@@ -47,25 +48,31 @@ class EpisodeStats:
     log: jax.Array  # (len(buffers) + 1,) float32
     non_finite_total: jax.Array  # () int32
     non_finite_actions_total: jax.Array  # () int32
+    batch: dict  # name -> () whole-batch log entries of the last step (LocomotionTask.batch_log)
 
     @staticmethod
-    def create(metrics, window: int) -> "EpisodeStats":
+    def create(metrics, window: int, batch: dict | None = None) -> "EpisodeStats":
+        batch = {name: jnp.asarray(value, jnp.float32) for name, value in (batch or {}).items()}
         return EpisodeStats(
             buffers={m: jnp.zeros(window, jnp.float32) for m in metrics},
             next_slot=jnp.zeros((), jnp.int32),
             filled=jnp.zeros((), jnp.int32),
-            log=jnp.zeros(len(metrics) + 1, jnp.float32),
+            log=jnp.array([0.0] * len(metrics) + [batch[n] for n in sorted(batch)] + [0.0], jnp.float32),
             non_finite_total=jnp.zeros((), jnp.int32),
             non_finite_actions_total=jnp.zeros((), jnp.int32),
+            batch=batch,
         )
 
     @property
     def log_names(self) -> list:
         """The name of each entry of `log` (rsl_rl's extras["log"] keys)."""
-        return [*sorted(self.buffers), NON_FINITE_RESETS]
+        return [*sorted(self.buffers), *sorted(self.batch), NON_FINITE_RESETS]
 
-    def update(self, done: jax.Array, ended_episode: dict, action_was_finite: jax.Array) -> "EpisodeStats":
-        """Append the finished episodes (done[i]) to the ring buffers and count the bad ones."""
+    def update(
+        self, done: jax.Array, ended_episode: dict, action_was_finite: jax.Array, batch: dict | None = None
+    ) -> "EpisodeStats":
+        """Append the finished episodes (done[i]) to the ring buffers and count the bad ones; `batch`
+        replaces the whole-batch entries (None: kept)."""
         window = next(iter(self.buffers.values())).shape[0]
         count = done.sum(dtype=jnp.int32)
         slot = ring_slots(done, self.next_slot, window)
@@ -76,13 +83,15 @@ class EpisodeStats:
             dtype=jnp.int32
         )
         means = [buffers[m].sum() / denominator for m in sorted(buffers)]
+        batch = self.batch if batch is None else {n: jnp.asarray(batch[n], jnp.float32) for n in self.batch}
         return EpisodeStats(
             buffers=buffers,
             next_slot=(self.next_slot + count) % window,
             filled=filled,
-            log=jnp.stack([*means, non_finite.astype(jnp.float32)]),
+            log=jnp.stack([*means, *[batch[n] for n in sorted(batch)], non_finite.astype(jnp.float32)]),
             non_finite_total=non_finite,
             non_finite_actions_total=self.non_finite_actions_total + (~action_was_finite).sum(dtype=jnp.int32),
+            batch=batch,
         )
 
 
@@ -117,7 +126,7 @@ class BatchedEnv:
         # call would be a program of its own to compile at start-up
         keys = jax.random.split(jax.random.PRNGKey(seed), self.num_envs)
         state = jax.vmap(self.task.reset)(keys, jnp.arange(self.num_envs, dtype=jnp.int32))
-        return state, EpisodeStats.create(state.ended_episode.keys(), self.stats_window)
+        return state, EpisodeStats.create(state.ended_episode.keys(), self.stats_window, self.task.batch_log(state))
 
     def reset(self) -> tuple[State, EpisodeStats]:
         """Fresh states for the whole batch (seeded) and empty statistics."""
@@ -133,7 +142,7 @@ class BatchedEnv:
 
     def _finish_batch(self, state: State, stats: EpisodeStats, physics, action, action_was_finite):
         state = jax.vmap(self.task.finish_step)(state, physics, action, action_was_finite)
-        return state, stats.update(state.done, state.ended_episode, state.action_was_finite)
+        return state, stats.update(state.done, state.ended_episode, state.action_was_finite, self.task.batch_log(state))
 
     def _pushed(self, state: State):
         """The state's physics with this step's domain-randomisation pushes added to qvel."""

@@ -1,9 +1,11 @@
 """Config plumbing: dataclasses <-> plain dicts, overrides by name (run folders: run_folders.py).
 
 Overrides are `{key: value}` where key is `section.field` (sections: env, obs, reward, command,
-domain_rand) or a bare field name that exists in exactly one section (`GCR`, `spcf`, `action_scale`).
+domain_rand, terrain) or a bare field name that exists in exactly one section (`GCR`, `spcf`,
+`action_scale`), or `section.field.key...` into a mapping-valued field (`terrain.generator.num_rows`).
 A value must have the type the field is annotated with (ints pass as floats) and lie in its physical range
-(LIMITS); anything else is a UserError, and an unknown key names the nearest known one.
+(LIMITS); anything else is a UserError, and an unknown key names the nearest known one. A terrain
+generator is checked as soon as it is set.
 """
 
 import dataclasses
@@ -15,8 +17,9 @@ import yaml
 
 from legged_mjx.errors import UserError
 from legged_mjx.observations import ObsTerm
+from legged_mjx.terrain.config import TerrainGeneratorCfg
 
-SECTIONS = ("env", "obs", "reward", "command", "domain_rand")
+SECTIONS = ("env", "obs", "reward", "command", "domain_rand", "terrain")
 
 
 def _positive(value) -> bool:
@@ -63,6 +66,11 @@ LIMITS = {
     "reset_joint_pos_scale": (_range, "two values 0 < LO <= HI"),
     "push_interval_s": (_range, "two values 0 < LO <= HI (s)"),
     "push_velocity": (lambda v: v >= 0, ">= 0"),
+    "spawn_xy": (lambda v: v >= 0, ">= 0 (m)"),
+    "spawn_yaw": (lambda v: v >= 0, ">= 0 (rad)"),
+    "height_scan_resolution": (_positive, "> 0 (m)"),
+    "height_scan_offset": (math.isfinite, "finite (m)"),
+    "max_init_terrain_level": (lambda v: v is None or v >= 0, ">= 0 or null"),
     "soft_joint_pos_limit_factor": (lambda v: 0 < v <= 1, "in (0, 1]"),
     "min_base_height": (lambda v: v is None or v >= 0, ">= 0 m or null"),
     "rel_standing_envs": (lambda v: 0 <= v <= 1, "in [0, 1]"),
@@ -83,6 +91,9 @@ def _resolve(cfg, key: str) -> tuple:
         section, name = key.split(".", 1)
         if section in SECTIONS and name in _field_names(getattr(cfg, section)):
             return section, name
+        field_name = name.split(".", 1)[0]
+        if section in SECTIONS and field_name in _field_names(getattr(cfg, section)):
+            return section, name  # a key inside a mapping-valued field
     else:
         owners = [s for s in SECTIONS if key in _field_names(getattr(cfg, s))]
         if len(owners) == 1:
@@ -153,12 +164,33 @@ def apply_overrides(cfg, overrides: dict):
     for key, value in overrides.items():
         section_name, name = _resolve(cfg, key)
         section = getattr(cfg, section_name)
+        name, _, path = name.partition(".")
         field = next(f for f in dataclasses.fields(section) if f.name == name)
+        if path:
+            value = _nested(getattr(section, name), path, value, f"{section_name}.{name}.{path}")
         value = _coerce(f"{section_name}.{name}", value, field)
         if section_name == "obs" and name == "groups":
             value = _obs_groups(value)
+        if section_name == "terrain" and name == "generator" and value is not None:
+            TerrainGeneratorCfg.from_dict(value)  # a bad terrain is reported now, not when the task is built
         setattr(section, name, value)
     return cfg
+
+
+def _nested(mapping, path: str, value, key: str) -> dict:
+    """A copy of `mapping` with the entry at dotted `path` set to `value` (a CLI string parsed);
+    every key on the way must exist, the last may be new."""
+    if not isinstance(mapping, dict):
+        raise UserError(f"config key '{key}' sets a key inside {mapping!r}, which is not a mapping")
+    copy = dict(mapping)
+    head, _, rest = path.partition(".")
+    if rest:
+        if head not in copy:
+            raise UserError(f"unknown config key '{key}' (no '{head}' in {', '.join(map(str, copy)) or 'an empty mapping'})")
+        copy[head] = _nested(copy[head], rest, value, key)
+    else:
+        copy[head] = parse_value(value) if isinstance(value, str) else value
+    return copy
 
 
 def load_sections(cfg, saved: dict):

@@ -11,6 +11,13 @@ def quat_rotate_inverse(quat, vec):
     return vec - w * t + jnp.cross(xyz, t)
 
 
+def quat_rotate(quat, vec):
+    """Rotate `vec` (..., 3) from the body frame to the world frame: v_world = R(q) v_body."""
+    w, xyz = quat[0], quat[1:]
+    t = 2.0 * jnp.cross(xyz, vec)
+    return vec + w * t + jnp.cross(xyz, t)
+
+
 def gravity_body(quat):
     """Unit gravity direction (0, 0, -1) expressed in the body frame ("projected gravity")."""
     return quat_rotate_inverse(quat, jnp.array([0.0, 0.0, -1.0], dtype=quat.dtype))

@@ -31,14 +31,16 @@ def load_spec(xml_path: str) -> mujoco.MjSpec:
 
 
 def compile_spec(spec: mujoco.MjSpec, xml_path: str) -> mujoco.MjModel:
-    """Compile a robot's scene; it must have a free joint first (the floating base) and a floor."""
+    """Compile a robot's scene; it must have a free joint first (the floating base) and a floor (a
+    plane, or the heightfield of a generated terrain)."""
     try:
         model = spec.compile()
     except ValueError as error:
         raise UserError(f"cannot load MJCF {xml_path}: {' '.join(str(error).split())}") from None
     if model.njnt == 0 or model.jnt_type[0] != mujoco.mjtJoint.mjJNT_FREE:
         raise UserError(f"{xml_path}: the robot's root body needs a free joint as the model's first joint")
-    if not np.any(model.geom_type == mujoco.mjtGeom.mjGEOM_PLANE):
+    floors = (mujoco.mjtGeom.mjGEOM_PLANE, mujoco.mjtGeom.mjGEOM_HFIELD)  # a generated terrain is a heightfield
+    if not np.isin(model.geom_type, floors).any():
         raise UserError(f"{xml_path}: no floor (plane geom) in the model; load the scene file, not the robot alone")
     return model
 

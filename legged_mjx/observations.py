@@ -27,7 +27,8 @@ OBS_TERMS: dict[str, Callable[[Snapshot], jnp.ndarray]] = {
     "joint_vel": lambda s: s.joint_vel,
     "joint_vel_rel": lambda s: s.joint_vel,
     "last_action": lambda s: s.action,
-    "base_height": lambda s: s.base_pos_world[2:],
+    "base_height": lambda s: s.base_pos_world[2:] - s.ground_height,  # above the ground under the height scan
+    "height_scan": lambda s: s.height_scan,
     "base_pos": lambda s: s.base_pos_world,
     "base_quat": lambda s: s.base_quat_world,
     "foot_contact": lambda s: s.foot_contact.astype(jnp.float32),

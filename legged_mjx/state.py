@@ -61,6 +61,8 @@ class Snapshot:
     action: jax.Array  # (A,) the policy's action of this step, clipped (observation term "last_action")
     prev_action: jax.Array  # (A,) the clipped action of the previous step (State.prev_action)
     foot_contact: jax.Array  # (F,) bool
+    height_scan: jax.Array  # (P,) m: base height - ground height under each height-scan point - offset (unclipped)
+    ground_height: jax.Array  # () m: mean ground height under the height-scan points (0 on the flat floor)
     params: dict  # per-environment physics parameters (e.g. GCR), name -> array
     extras: dict  # robot-specific readings (IMUs, applied forces), name -> array
     foot_timers: dict | None = None  # per-foot air/contact timers after this step (foot_timers.py)
@@ -82,7 +84,7 @@ class State:
     foot_timers: dict  # per-foot air/contact timers (foot_timers.py), (F,) each
     command: jax.Array  # (C,)
     prev_action: jax.Array  # (A,) the clipped action of the last step: the next step's previous action
-    params: dict  # per-environment physics parameters, sampled at reset
+    params: dict  # per-environment parameters set at reset: physics (e.g. GCR), terrain cell
     key: jax.Array  # PRNG key (uint32 (2,))
     env_id: jax.Array  # () int32 index in the batch (selects a command-table row)
     episode_sums: dict  # reward term -> () weighted sum over the running episode

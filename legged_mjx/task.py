@@ -30,6 +30,8 @@ from legged_mjx.model import apply_model_params, compile_spec, joint_index, load
 from legged_mjx.model_edits import add_foot_sensors, foot_contact_adr
 from legged_mjx.observations import ObsCfg, check_layout, observe
 from legged_mjx.state import Physics, Snapshot, State, physics_of
+from legged_mjx.terrain.config import TerrainCfg
+from legged_mjx.terrain.task_terrain import TaskTerrain
 from rewards import RewardCfg, check_weights, compute_rewards
 
 
@@ -78,6 +80,7 @@ class TaskCfg:
     reward: RewardCfg
     command: CommandCfg
     domain_rand: DomainRandCfg = field(default_factory=DomainRandCfg)
+    terrain: TerrainCfg = field(default_factory=TerrainCfg)
 
 
 def initial_physics(model: mujoco.MjModel, qpos: np.ndarray) -> Physics:
@@ -114,11 +117,16 @@ class LocomotionTask(abc.ABC):
         check_commands(cfg.command)
         if env.decimation < 1 or env.sim_dt <= 0:
             raise UserError("need decimation >= 1 and sim_dt > 0")
+        if cfg.terrain.generator is not None and not self.supports_terrain:
+            raise UserError(f"{type(self).__name__} runs on the flat floor only (terrain.generator must be null: --terrain flat)")
+        self.terrain = TaskTerrain(cfg.terrain, env.episode_length_s)
         spec = load_spec(env.xml_path)
         self.mj_model = compile_spec(spec, env.xml_path)
         self.model_notes = self.edit_spec(spec, self.mj_model)  # what was changed in the MJCF, and why
+        self.model_notes += self.terrain.add_to(spec)
         if self.model_notes:
             self.mj_model = compile_spec(spec, env.xml_path)
+        self.terrain.bind(self.mj_model)
         if not math.isclose(self.mj_model.opt.timestep, env.sim_dt):
             self.model_notes.append(
                 f"physics timestep {env.sim_dt:g} s (the model's own is {self.mj_model.opt.timestep:g} s)"
@@ -169,6 +177,7 @@ class LocomotionTask(abc.ABC):
 
     # ----- robot hooks -------------------------------------------------------------------------
     applies_body_forces = False  # True if `control` returns Cartesian body forces (xfrc_applied)
+    supports_terrain = True  # False: the robot runs on the scene's flat floor only
 
     def edit_spec(self, spec, model) -> list:
         """Robot hook: edit the MJCF (MjSpec `spec`; `model` is it compiled as loaded) before the
@@ -236,6 +245,7 @@ class LocomotionTask(abc.ABC):
         prev_action = no_action if prev_action is None else prev_action
         qpos, qvel = physics.qpos, physics.qvel
         quat = qpos[3:7]
+        ground = self.terrain.scan(qpos[0:3], quat)
         return Snapshot(
             base_pos_world=qpos[0:3],
             base_quat_world=quat,
@@ -250,16 +260,21 @@ class LocomotionTask(abc.ABC):
             action=action,
             prev_action=prev_action,
             foot_contact=self.feet_touching(physics.sensordata),
+            height_scan=qpos[2] - ground - self.cfg.terrain.height_scan_offset,
+            ground_height=jnp.mean(ground),
             params=params,
             extras=self.extras(physics, params),
             foot_timers=initial_timers(len(self.foot_contact_adr)),
         )
 
-    def reset(self, key: jax.Array, env_id: jax.Array) -> State:
-        """A fresh episode: the reset pose at rest, a new command and new physics parameters."""
+    def reset(self, key: jax.Array, env_id: jax.Array, cell: dict | None = None) -> State:
+        """A fresh episode: the reset pose at rest, a new command and new physics parameters, on the
+        terrain `cell` ({terrain_level, terrain_type}; None: the first episode's)."""
         key, key_command, key_params, key_random, key_start, key_noise = jax.random.split(key, 6)
         params = domain_rand.sample_params(self.cfg.domain_rand, key_random, self.dt)
         params.update(self.sample_params(key_params, env_id))
+        if self.terrain.terrain is not None:
+            params.update(cell or self.terrain.initial_cell(jax.random.fold_in(key_start, 1), env_id))
         command = sample_command(self.cfg.command, key_command, env_id)
         no_action = jnp.zeros(self.num_actions, jnp.float32)
         physics = self.reset_physics_of(params)
@@ -272,6 +287,7 @@ class LocomotionTask(abc.ABC):
             self.default_joint_pos,
             (self.joints.range_low, self.joints.range_high),
         )
+        qpos = self.terrain.spawn(qpos, params, jax.random.fold_in(key_start, 2))
         physics = physics.replace(qpos=qpos, qvel=qvel)
         snap = self.snapshot(physics, command=command, params=params)
         obs, history = observe(self.cfg.obs, snap, noise=self.obs_noise, key=key_noise)
@@ -300,6 +316,13 @@ class LocomotionTask(abc.ABC):
             pre_reset={"physics": physics, "obs": obs},
             action_was_finite=jnp.ones((), bool),
         )
+
+    def batch_log(self, state: State) -> dict:
+        """Log entries over the whole (batched) state, every step: Isaac Lab's Curriculum/terrain_levels,
+        the mean terrain level (terrain tasks only)."""
+        if self.terrain.terrain is None:
+            return {}
+        return {"Curriculum/terrain_levels": jnp.mean(state.params["terrain_level"].astype(jnp.float32))}
 
     def _episode_log(self, reward_sums, episode_step, failures, time_out) -> dict:
         """The log entries of an episode that ends here (episode_log.py), time-out as a reason."""
@@ -358,7 +381,11 @@ class LocomotionTask(abc.ABC):
             episode_sums=episode_sums,
         )
         done = terminated | truncated
-        fresh = self.reset(key_reset, state.env_id)
+        cell = None
+        if self.terrain.terrain is not None:
+            key_cell = jax.random.fold_in(key_reset, 3)
+            cell = self.terrain.next_cell(state.params, physics.qpos[0:2], state.command, key_cell)
+        fresh = self.reset(key_reset, state.env_id, cell)
         next_state = jax.tree.map(lambda f, r: jnp.where(done, f, r), fresh, running)
         return next_state.replace(
             reward=reward,

@@ -32,8 +32,9 @@ def lin_vel_z(s: Snapshot, cfg) -> jnp.ndarray:
 
 
 def base_height(s: Snapshot, cfg) -> jnp.ndarray:
-    """(z - h_cmd)^2, base height (m) against the height command (command[3])."""
-    return jnp.square(s.base_pos_world[2] - s.command[3])
+    """(z - h_ground - h_cmd)^2: base height (m) above the mean ground under the height scan
+    (Snapshot.ground_height, 0 on a flat floor) against the height command (command[3])."""
+    return jnp.square(s.base_pos_world[2] - s.ground_height - s.command[3])
 
 
 def action_rate(s: Snapshot, cfg) -> jnp.ndarray:
@@ -51,7 +52,7 @@ def joint_vel_l2(s: Snapshot, cfg) -> jnp.ndarray:
     return jnp.sum(jnp.square(s.joint_vel))
 
 
-# ----- unitree_rl_lab's Go2 velocity task (Isaac Lab's mdp names; README "go2-velocity") --------
+# ----- Isaac Lab's mdp terms (go2-velocity: unitree_rl_lab's Go2 task; go2-rough: Isaac Lab's Go2 rough) --
 
 
 def ang_vel_xy_l2(s: Snapshot, cfg) -> jnp.ndarray:

@@ -11,7 +11,7 @@ import pytest
 from env_wrapper import make_env
 from legged_mjx.batch import BatchedEnv
 from legged_mjx.tasks import make_task, task_config
-from tests.helpers import SingleEnvStep, short_run
+from tests.helpers import SingleEnvStep, all_terrain_types, short_run
 
 # The suite means the same on every machine: uncommitted JAX work (jitted task functions, fixtures'
 # arrays) runs on the CPU, where the tolerances were measured, also where jax.devices()[0] is a GPU.
@@ -22,6 +22,13 @@ jax.config.update("jax_default_device", jax.devices("cpu")[0])
 @pytest.fixture(scope="session")
 def go2_task():
     return make_task("go2")
+
+
+@pytest.fixture(scope="session")
+def go2_rough_task():
+    """go2-rough on a 2 x 8 grid, one column per sub-terrain type (tests/helpers.all_terrain_types),
+    spawning exactly on the sub-terrain origins (with a random heading)."""
+    return make_task("go2-rough", **{"terrain.generator": all_terrain_types(num_rows=2), "terrain.spawn_xy": 0.0})
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,5 @@
 """Test helpers: stepping one environment, MuJoCo's forward pass on the host, a BALLU collection, a short
-training run."""
+training run, a grid of every terrain type and the ground under points by ray casting."""
 
 import jax
 import jax.numpy as jnp
@@ -87,3 +87,37 @@ def short_run(env, task_name: str, folder, iterations: int, num_steps_per_env: i
     runner.save(str(folder / f"model_{iterations}.pt"))
     save_run_configs(str(folder), {"task": task_name, **to_dict(cfg or env.task.cfg), "train": train})
     return runner
+
+
+def all_terrain_types(num_rows: int = 1, primitives: str = "heightfield") -> dict:
+    """A small generator dict with one column per sub-terrain type (Isaac Lab's rough parameters for
+    Go2 where it has them): flat, random_uniform, slope up, slope down, stairs up, stairs down,
+    random_grid, wave."""
+    stairs = {"type": "pyramid_stairs", "step_height_range": [0.05, 0.23], "step_width": 0.3, "platform_width": 3.0, "border_width": 1.0}
+    slope = {"type": "pyramid_sloped", "slope_range": [0.0, 0.4], "platform_width": 2.0, "border_width": 0.25}
+    return {
+        "num_rows": num_rows,
+        "num_cols": 8,
+        "border_width": 1.0,
+        "primitives": primitives,
+        "sub_terrains": {
+            "flat": {"type": "flat"},
+            "random_rough": {"type": "random_uniform", "noise_range": [0.01, 0.06], "noise_step": 0.01, "border_width": 0.25},
+            "slope_up": slope,
+            "slope_down": {**slope, "inverted": True},
+            "stairs_up": stairs,
+            "stairs_down": {**stairs, "inverted": True},
+            "boxes": {"type": "random_grid", "grid_width": 0.45, "grid_height_range": [0.025, 0.1], "platform_width": 2.0},
+            "waves": {"type": "wave", "amplitude_range": [0.0, 0.1], "num_waves": 2, "border_width": 0.25},
+        },
+    }
+
+
+def ray_ground(model: mujoco.MjModel, xy: np.ndarray, top: float = 10.0) -> np.ndarray:
+    """Ground height under each (x, y): mujoco.mj_ray straight down from `top`, geom group 0 only
+    (the floor / terrain; the robot's geoms are in other groups)."""
+    data = mujoco.MjData(model)
+    mujoco.mj_forward(model, data)
+    groups, hit = np.array([1, 0, 0, 0, 0, 0], np.uint8), np.zeros(1, np.int32)
+    down = np.array([0.0, 0.0, -1.0])
+    return np.array([top - mujoco.mj_ray(model, data, np.array([x, y, top]), down, groups, 1, -1, hit) for x, y in xy])

@@ -99,6 +99,8 @@ def snap_with(command) -> Snapshot:
         action=jnp.zeros(2),
         prev_action=jnp.zeros(2),
         foot_contact=jnp.zeros(2, bool),
+        height_scan=jnp.zeros(1),
+        ground_height=jnp.zeros(()),
         params={},
         extras={},
     )

@@ -25,6 +25,8 @@ def snapshot(**fields) -> Snapshot:
         action=[0.0, 0.0],
         prev_action=[0.0, 0.0],
         foot_contact=[True, True],
+        height_scan=[0.0],
+        ground_height=0.0,
     )
     values.update(fields)
     return Snapshot(**{k: jnp.asarray(v) for k, v in values.items()}, params={}, extras={})
@@ -60,6 +62,12 @@ S = snapshot(
 )
 def test_term_matches_hand_computed_value(term, expected):
     assert float(REWARD_TERMS[term](S, CFG)) == pytest.approx(expected, rel=1e-5)
+
+
+# go2-rough's base height: above the ground under the height scan, not world z
+def test_base_height_is_measured_from_the_ground_under_the_scan():
+    on_a_step = snapshot(base_pos_world=[0.0, 0.0, 1.05], ground_height=0.7, command=[0.6, 0.0, 0.0, 0.3, 0.0])
+    assert float(REWARD_TERMS["base_height"](on_a_step, CFG)) == pytest.approx((1.05 - 0.7 - 0.3) ** 2, rel=1e-5)
 
 
 # unitree_rl_lab's Go2 terms: a 2-joint, 2-foot snapshot with torques, accelerations, soft limits,
@@ -121,6 +129,15 @@ def test_weighted_sum_multiplies_by_weight_and_control_dt():
     assert float(terms["base_height"]) == pytest.approx(-50.0 * 0.02 * 0.0025)
     assert float(terms["action_rate"]) == pytest.approx(-0.005 * 0.02 * 1.25)
     assert float(total) == pytest.approx(-0.0002 - 0.0025 - 0.000125)
+
+
+def test_only_positive_rewards_clips_the_total_not_the_terms():
+    cfg = RewardCfg(weights={"lin_vel_z": -1.0, "tracking_ang_vel": 0.2}, only_positive_rewards=True)
+    total, terms = compute_rewards(cfg, S, dt=0.02)
+    assert float(terms["lin_vel_z"]) == pytest.approx(-0.0002)
+    assert float(total) == pytest.approx(float(terms["lin_vel_z"] + terms["tracking_ang_vel"]))  # positive: unchanged
+    negative, _ = compute_rewards(RewardCfg(weights={"lin_vel_z": -1.0}, only_positive_rewards=True), S, dt=0.02)
+    assert float(negative) == 0.0
 
 
 def test_go2_weights_are_go2_train(go2_task):

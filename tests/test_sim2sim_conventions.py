@@ -166,7 +166,7 @@ def test_unsupported_or_inconsistent_facts_are_user_errors():
         "scale": None,
         "clip": None,
     }
-    with pytest.raises(UserError, match="'height_scan' has no MuJoCo counterpart"):
+    with pytest.raises(UserError, match="params.sensor_cfg.name must name a ray caster in scene"):
         from_isaac_env_yaml(data, "env.yaml")
     data = load_yaml(ENV_YAML)
     data["scene"]["robot"]["init_state"]["joint_pos"] = {".*_joint": 0.0, ".*_calf_joint": -1.5}

@@ -152,7 +152,10 @@ def test_other_commands_and_unknown_terms_are_refused(tmp_path):
     assert "observation 'generated_commands' reads command 'gait'" in one_line_error(read, tmp_path, data)
     data = deploy_data()
     data["observations"]["height_scan"] = {"params": {}, "scale": 1.0, "clip": None, "history_length": 1}
-    assert "observation term 'height_scan' is not available" in one_line_error(read, tmp_path, data)
+    # a deploy.yaml (unitree_rl_lab) stores no ray caster: the scan's grid must come from a profile
+    assert "a height_scan observation needs height_scan: {size, resolution, ordering, offset}" in one_line_error(
+        read, tmp_path, data
+    )
     data = deploy_data()
     data["actions"]["JointPositionAction"]["joint_ids"] = [0, 1, 2]
     assert "joint_ids must select all joints" in one_line_error(read, tmp_path, data)

@@ -12,7 +12,9 @@ policy in <run>/exported/, the run's); without one, --task names a task with its
 Only complete episodes are written; the file is replaced atomically at every commit, so a crash
 leaves the previous file or a newer one. With --resume, --num_episodes is the total wanted in the
 file. A collection whose full-length episodes would not fit on the disk is refused before it
-starts. Schema and decisions: legged_mjx/dataset.py, legged_mjx/collection/ and docs/collecting.md.
+starts. --terrain flat|rough replaces the run's ground and --set terrain.KEY=VALUE changes its
+terrain section (docs/terrain.md). Schema and decisions: legged_mjx/dataset.py, legged_mjx/collection/
+and docs/collecting.md.
 """
 
 from legged_mjx.backends import add_backend_arguments
@@ -26,6 +28,7 @@ from legged_mjx.cli import (
 )
 from legged_mjx.errors import exit_on_user_error
 from legged_mjx.run_folders import resolve_checkpoint
+from legged_mjx.terrain.cli import add_terrain_arguments, terrain_overrides
 
 COMPRESSIONS = ("gzip", "lzf", "none")  # legged_mjx.dataset.COMPRESSION
 
@@ -39,6 +42,7 @@ def parse_args(argv=None):
     )
     parser.add_argument("--device", default="cuda:0", help="cuda:N or cpu (no silent fall back)")
     add_backend_arguments(parser)
+    add_terrain_arguments(parser, with_set=True)
     parser.add_argument("--out", default=None, help="dataset path (default data/<task>_demos.h5)")
     sampling = parser.add_mutually_exclusive_group()
     sampling.add_argument(
@@ -62,6 +66,7 @@ def parse_args(argv=None):
     at_least(args, 0, "obs_noise", "action_noise", "commit_every")
     device_name(args.device)
     args.checkpoint = resolve_checkpoint(args.checkpoint)
+    args.terrain_overrides = terrain_overrides(args.terrain, args.sets)
     return args
 
 

@@ -14,7 +14,8 @@ of their ranges (repeat --command for more rows, as collect_trajectories.py take
 action. At the end: one row per environment (command, episodes, falls, mean return, achieved
 velocity) and a summary (episodes, falls, time-outs, mean return, tracking error). The video shows
 the environments side by side, each followed by its own camera; it needs OpenGL offscreen
-(MUJOCO_GL=egl, the default here, or osmesa).
+(MUJOCO_GL=egl, the default here, or osmesa). --terrain flat|rough replaces the run's ground and
+--set terrain.KEY=VALUE changes its terrain section (docs/terrain.md).
 """
 
 import os
@@ -31,6 +32,7 @@ from legged_mjx.cli import (
 )
 from legged_mjx.errors import UserError, exit_on_user_error
 from legged_mjx.run_folders import resolve_checkpoint
+from legged_mjx.terrain.cli import add_terrain_arguments, terrain_overrides
 
 
 def parse_args(argv=None):
@@ -41,6 +43,7 @@ def parse_args(argv=None):
     add_command_argument(parser)
     parser.add_argument("--device", default="cpu", help="cpu or cuda:N")
     add_backend_arguments(parser)
+    add_terrain_arguments(parser, with_set=True)
     parser.add_argument("--seed", type=int, default=0, help="seeds the environments and the drawn commands")
     parser.add_argument("--out", default=None, help="video path (default <run>/videos/play_<it>.mp4)")
     parser.add_argument("--viewer", action="store_true", help="MuJoCo's interactive viewer (environment 0), no video")
@@ -50,6 +53,7 @@ def parse_args(argv=None):
         raise UserError(f"--duration must be > 0, got {args.duration}")
     device_name(args.device)
     args.checkpoint = resolve_checkpoint(args.checkpoint)
+    args.terrain_overrides = terrain_overrides(args.terrain, args.sets)
     if args.viewer:
         check_display()
     return args

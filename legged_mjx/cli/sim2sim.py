@@ -11,6 +11,8 @@ project's checkpoints (--checkpoint) run under their own task and saved config.
     python sim2sim.py --checkpoint logs/go2-ppo-dynaflow/<run>/model_1000.pt --backend mujoco --num_envs 32
     python sim2sim.py --checkpoint logs/go2-ppo-dynaflow/<run>/      # the run's newest model_<it>.pt
     python sim2sim.py ... --perturb standard --perturb friction=0.5,mass=1.2 --video
+    python sim2sim.py ... --terrain standard                  # terrain limits per type (docs/sim2sim_terrain.md)
+    python sim2sim.py ... --terrain flat stairs_up:0.05-0.2 rough:0.02-0.1 --terrain_levels 4
 
 --config: an Isaac Lab run's params/env.yaml, a deploy.yaml exported beside the policy, or a
 sim2sim profile (every report writes one: conventions.yaml); without it an ONNX policy's metadata
@@ -19,7 +21,8 @@ model_<it>.pt or run folder, run with the task and config saved beside it. The c
 assumptions made where the conventions are silent and, for a FAIL, each failing check with its
 value, its limit and, for a missing value ("-"), why it is missing. Writes <out>/report.json, summary.md,
 tracking.png, falls.png, conventions.yaml (task_config.yaml for a checkpoint) and, with --video,
-video.webp. Exit status: 0 verdict pass, 1 verdict fail, 2 bad input.
+video.webp; with --terrain, terrain.png (fall rate per type and level) and each type's terrain
+limit in report.json and summary.md. Exit status: 0 verdict pass, 1 verdict fail, 2 bad input.
 """
 
 from legged_mjx.backends import add_backend_arguments, resolve_backend
@@ -28,6 +31,7 @@ from legged_mjx.errors import UserError, exit_on_user_error
 from legged_mjx.run_folders import resolve_checkpoint
 from legged_mjx.sim2sim.settings import EvalSettings
 from legged_mjx.sim2sim.sweep import DEFAULT_SWEEP
+from legged_mjx.sim2sim.terrain_sweep import DEFAULT_LEVELS, TYPES as TERRAIN_TYPES, parse_terrain
 from legged_mjx.sim2sim.verdict import parse_thresholds
 
 
@@ -69,6 +73,15 @@ def parse_args(argv=None):
         metavar="ITEM",
         help=f"default: from the task's command ranges (Go2: {' '.join(DEFAULT_SWEEP)})",
     )
+    run.add_argument(
+        "--terrain",
+        nargs="+",
+        default=None,
+        metavar="TYPE[:LO-HI]",
+        help="terrain sweep: types with a range of their quantity, or standard"
+        f" ({', '.join(TERRAIN_TYPES)}; docs/sim2sim_terrain.md)",
+    )
+    run.add_argument("--terrain_levels", type=int, default=DEFAULT_LEVELS, help="levels per terrain type")
     run.add_argument(
         "--perturb",
         action="append",
@@ -114,6 +127,8 @@ def parse_args(argv=None):
     if args.video and args.video_envs < 1:
         raise UserError(f"--video_envs must be >= 1 with --video, got {args.video_envs}")
     args.thresholds = parse_thresholds(args.threshold)
+    if args.terrain:
+        parse_terrain(args.terrain, args.terrain_levels)  # a bad item is reported before anything loads
     device_name(args.device)
     existing_file(args.xml_path, "model file")
     if args.checkpoint:

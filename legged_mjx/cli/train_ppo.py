@@ -23,7 +23,9 @@ checkpoint, --set, other flags) in a new folder whose cfgs name the checkpoint (
 --video films the policy every --video_interval iterations into <run>/videos/train_<it>.mp4 and
 TensorBoard (legged_mjx/training_video.py); it needs OpenGL offscreen (MUJOCO_GL=egl or osmesa).
 Any config field can be set with --set section.field=value (sections env, obs, reward, command,
-domain_rand, train; e.g. --set env.action_scale=0.25 --set train.algorithm.learning_rate=5e-4).
+domain_rand, terrain, train; e.g. --set env.action_scale=0.25 --set train.algorithm.learning_rate=5e-4
+--set terrain.generator.num_rows=5). --terrain flat|rough picks the ground (go2-rough: rough;
+docs/terrain.md), before --set.
 """
 
 import shlex
@@ -32,6 +34,7 @@ from legged_mjx.backends import add_backend_arguments
 from legged_mjx.cli import ArgumentParser, at_least, device_name, existing_file, load_mujoco
 from legged_mjx.errors import UserError, exit_on_user_error
 from legged_mjx.run_folders import resolve_checkpoint, run_configs_of
+from legged_mjx.terrain.cli import add_terrain_arguments, terrain_overrides
 
 DEFAULT_TASK, DEFAULT_NUM_ENVS = "go2", 4096
 
@@ -40,7 +43,7 @@ def parse_args(argv=None):
     """The arguments, validated; on resume, completed from the run (see fill_from_run)."""
     parser = ArgumentParser(description=__doc__)
     parser.add_argument(
-        "--task", default=None, help="go2 (default), go2-velocity, ballu, ballu-imu, ...; on resume: the run's"
+        "--task", default=None, help="go2 (default), go2-velocity, go2-rough, ballu, ...; on resume: the run's"
     )
     parser.add_argument("--num_envs", type=int, default=None, help="default 4096; on resume: the run's")
     parser.add_argument(
@@ -66,6 +69,7 @@ def parse_args(argv=None):
     parser.add_argument(
         "--randomize", default=None, metavar="PRESET", help="domain randomisation preset: isaac (go2); --set adjusts it"
     )
+    add_terrain_arguments(parser)
     resume = parser.add_argument_group("resume (continue a run of --exp_name under --log_root)")
     resume.add_argument("--resume", action="store_true", help="from the newest checkpoint of the newest run")
     resume.add_argument("--load_run", default=None, help="the run: its folder name, a folder path, or -1 (newest)")
@@ -88,6 +92,7 @@ def parse_args(argv=None):
     for item in args.sets:
         if "=" not in item:
             raise UserError(f"--set needs KEY=VALUE, got '{item}'")
+    args.terrain_overrides = terrain_overrides(args.terrain)
     fill_from_run(args)
     check_eval_args(args)
     return args

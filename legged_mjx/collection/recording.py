@@ -9,7 +9,8 @@ from legged_mjx.state import PHYSICS_FIELDS
 
 def state_fields(state) -> dict:
     """The recorded part of a (batched) State, by dataset key: the physics state, observations,
-    command, latency buffer, per-episode params, PRNG key, observation history and foot timers."""
+    command, latency buffer, per-episode params (the terrain cell included), PRNG key, observation
+    history and foot timers."""
     fields = {f"state/{name}": getattr(state.physics, name) for name in PHYSICS_FIELDS}
     fields.update({f"obs/{group}": value for group, value in state.obs.items()})
     fields.update({"command": state.command, "state/prev_action": state.prev_action, "state/key": state.key})

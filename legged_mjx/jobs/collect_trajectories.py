@@ -16,6 +16,7 @@ from legged_mjx.collection.loop import collect
 from legged_mjx.collection.provenance import check_resumable, dataset_attrs, segment_seed
 from legged_mjx.devices import jax_device_for
 from legged_mjx.errors import UserError
+from legged_mjx.config import apply_overrides
 from legged_mjx.run_config import fix_commands, run_config, run_policy
 from legged_mjx.tasks import make_task
 from legged_mjx.vecenv import LeggedVecEnv
@@ -52,6 +53,7 @@ def run(args) -> None:
     if args.device == "cpu":
         torch.set_num_threads(1)  # the MLP is tiny next to the physics; torch's spinning threads slow JAX's
     task_name, cfg, train = run_config(args.checkpoint, args.task)
+    apply_overrides(cfg, args.terrain_overrides)
     if args.command:
         fix_commands(cfg, args.command)
     task = make_task(task_name, cfg)

@@ -16,6 +16,7 @@ from legged_mjx.devices import jax_device_for
 from legged_mjx.errors import UserError
 from legged_mjx.playback import report, rollout
 from legged_mjx.rendering import PoseRenderer, check_rendering, mp4_writer
+from legged_mjx.config import apply_overrides
 from legged_mjx.run_config import command_rows, fix_commands, run_config, run_policy
 from legged_mjx.run_folders import run_folder
 from legged_mjx.tasks import make_task
@@ -91,6 +92,7 @@ def run(args) -> None:
     """Play as the validated `args` say (legged_mjx/cli/play.py)."""
     jax_device_for(args.device)  # no CUDA: say so before the policy is read onto it
     task_name, cfg, train = run_config(args.checkpoint, args.task)
+    apply_overrides(cfg, args.terrain_overrides)
     fix_commands(cfg, held_commands(cfg, args.command, args.num_envs, args.seed))
     task = make_task(task_name, cfg)
     if not args.viewer:

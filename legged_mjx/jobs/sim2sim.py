@@ -18,18 +18,28 @@ from legged_mjx.sim2sim.perturbations import build_perturbations
 from legged_mjx.sim2sim.report import build_report, write_report
 from legged_mjx.sim2sim.sources import from_checkpoint, from_policy_file
 from legged_mjx.sim2sim.sweep import build_sweep, default_sweep
+from legged_mjx.sim2sim.exports.facts import load_yaml
+from legged_mjx.sim2sim.exports.isaac_terrain import isaac_terrain_generator
+from legged_mjx.sim2sim.terrain_sweep import parse_terrain, reach_of, training_terrain, typed_sweep
 from legged_mjx.sim2sim.verdict import describe, run_checks, verdict
 
 
 def source_and_task(args) -> tuple:
-    """(Source, evaluation task); this project's own checkpoint given as --policy, when it does not
-    fit the conventions, gets the advice to pass it as --checkpoint."""
+    """(Source, sweep rows, terrain cells or None, evaluation task); this project's own checkpoint
+    given as --policy, when it does not fit the conventions, gets the advice to pass it as
+    --checkpoint."""
     try:
         if args.checkpoint:
             source = from_checkpoint(args.checkpoint, args.device, args.xml_path)
         else:
             source = from_policy_file(args.policy, args.config, args.device, args.sim_dt, args.robot, args.xml_path)
-        return source, build_task(source, args.settings)
+        command = source.task_cfg.command
+        items = args.sweep or default_sweep(command)
+        if args.terrain and not args.sweep:  # on terrain the forward rows, unless --sweep asks for more
+            items = [item for item in items if item.startswith("forward")]
+        rows = build_sweep(items, command, args.seed)
+        terrain = terrain_of(args, source, reach_of(rows, args.settings.duration_s)) if args.terrain else None
+        return source, rows, terrain, build_task(source, args.settings, terrain)
     except UserError as error:
         if args.policy and has_run_configs(args.policy):
             raise UserError(
@@ -39,13 +49,30 @@ def source_and_task(args) -> tuple:
         raise
 
 
+def terrain_of(args, source, reach: float):
+    """The TerrainSweep of --terrain: the parsed types and levels, or for `training` the terrain the
+    policy was trained on (its run's terrain.generator, else its env.yaml's terrain_generator)."""
+    cells = parse_terrain(args.terrain, args.terrain_levels)
+    if cells:
+        return typed_sweep(cells, reach, args.seed)
+    if source.task_cfg.terrain.generator is not None:
+        return training_terrain(source.task_cfg.terrain.generator)
+    if source.kind != "isaac_env_yaml":
+        raise UserError(
+            "--terrain training needs the trained-on terrain: an Isaac Lab params/env.yaml (--config) or a"
+            " checkpoint of a terrain task (go2-rough)"
+        )
+    generator, assumptions = isaac_terrain_generator(load_yaml(source.path), source.path)
+    source.assumptions.extend(assumptions)
+    return training_terrain(generator)
+
+
 def run(args, argv=None) -> int:
     """Evaluate as the validated `args` say (legged_mjx/cli/sim2sim.py); 0 on PASS, 1 on FAIL."""
     settings = args.settings
     out_dir = args.out or os.path.join("reports", datetime.now().strftime("sim2sim-%Y-%m-%d_%H-%M-%S"))
-    source, task = source_and_task(args)
+    source, rows, terrain, task = source_and_task(args)
     perturbations, notes = build_perturbations(args.perturb, applicable_keys(task))
-    rows = build_sweep(args.sweep or default_sweep(task.cfg.command), task.cfg.command, args.seed)
     if args.video:
         from legged_mjx.sim2sim.video import check_rendering
 
@@ -60,7 +87,7 @@ def run(args, argv=None) -> int:
     model = model_facts(task)
     for note in model["notes"]:
         print(f"[sim2sim] model: {note}")
-    evaluation = evaluate(task, source.policy, rows, perturbations, settings)
+    evaluation = evaluate(task, source.policy, rows, perturbations, settings, terrain)
     checks = run_checks(evaluation, args.thresholds)
     command_line = shlex.join(["python", "sim2sim.py", *(sys.argv[1:] if argv is None else argv)])
     report = build_report(evaluation, source, args.thresholds, checks, command_line, notes, model)

@@ -65,6 +65,7 @@ def build_configs(args) -> tuple:
         cfg, train = task_config(args.task), train_config(args.task)
     if args.randomize is not None:
         apply_overrides(cfg, randomization_overrides(args.task, args.randomize))
+    apply_overrides(cfg, args.terrain_overrides)
     apply_overrides(cfg, env_overrides)
     for key, value in train_overrides.items():
         set_train_key(train, key, value)

@@ -55,13 +55,14 @@ class EvaluationHooks:
 
     The rollout writes the scales into the state after reset."""
 
-    fall_height: float  # m: base below this height is a fall
+    fall_height: float  # m: base below this height above the ground (Snapshot.ground_height) is a fall
 
     def sample_params(self, key, env_id) -> dict:
         return {**super().sample_params(key, env_id), **{name: jnp.ones((), jnp.float32) for name in SCALES}}
 
     def failures(self, s) -> dict:
-        return {**super().failures(s), "base_height": s.base_pos_world[2] < self.fall_height}
+        """The task's failures and a base below fall_height above the ground under the height scan."""
+        return {**super().failures(s), "base_height": s.base_pos_world[2] - s.ground_height < self.fall_height}
 
     def initial_poses(self, num_envs: int, joint_noise: float, seed: int) -> np.ndarray:
         """(N, nq) start poses: the reset pose with every joint offset by uniform(-joint_noise,

@@ -17,6 +17,7 @@ from legged_mjx.sim2sim.metrics import Accumulator, summarize
 from legged_mjx.sim2sim.perturbations import PushSchedule
 from legged_mjx.sim2sim.rollout import Rollout
 from legged_mjx.sim2sim.settings import EvalSettings
+from legged_mjx.sim2sim.terrain_sweep import with_terrain
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Evaluation:
     dt: float  # control period, s
     cells: list  # one dict per (row, set): row, set, summary
     sets: list  # one summary per perturbation set, over its in-range rows
+    terrain: list  # one summary per terrain cell (layout.cells; nominal set, in-range rows), [] without
     overall: dict  # nominal set, in-range rows
     video_envs: list  # environment indices whose poses were recorded
     qpos: np.ndarray | None  # (T, len(video_envs), nq) poses per control step
@@ -37,11 +39,12 @@ class Evaluation:
     wall_time_s: float
 
 
-def build_task(source, settings: EvalSettings):
-    """The evaluation task of the source's task and config; a policy whose input/output sizes do not
-    fit it is a UserError."""
-    tilt, height = fall_limits(source.task_cfg, settings.fall_tilt_deg, settings.fall_height)
-    task = evaluation_task(source.task_class, source.task_cfg, tilt, height)
+def build_task(source, settings: EvalSettings, terrain=None):
+    """The evaluation task of the source's task and config, on the terrain (terrain_sweep.TerrainSweep)
+    where given; a policy whose input/output sizes do not fit it is a UserError."""
+    cfg = source.task_cfg if terrain is None else with_terrain(source.task_cfg, terrain)
+    tilt, height = fall_limits(cfg, settings.fall_tilt_deg, settings.fall_height)
+    task = evaluation_task(source.task_class, cfg, tilt, height)
     obs_dim, policy = policy_obs_dim(task), source.policy
     if (policy.obs_dim, policy.action_dim) != (obs_dim, task.num_actions):
         raise UserError(
@@ -52,16 +55,18 @@ def build_task(source, settings: EvalSettings):
     return task
 
 
-def evaluate(task, policy, rows: list, perturbations: list, settings: EvalSettings) -> Evaluation:
+def evaluate(task, policy, rows: list, perturbations: list, settings: EvalSettings, terrain=None) -> Evaluation:
     """Run `policy` on `task` (build_task) over the sweep rows (sweep.build_sweep) x perturbation
-    sets (perturbations.build_perturbations, nominal first) for settings.duration_s, one episode per
-    environment. Raises UserError for invalid settings, no row inside the training ranges, or fewer
-    environments than rows x sets."""
+    sets (perturbations.build_perturbations, nominal first) x terrain cells (of the TerrainSweep
+    build_task put the task on, or None) for settings.duration_s, one episode per environment. Row and set
+    summaries cover the judged terrain cells (Layout.judged_cells); `terrain` holds one summary per
+    cell (nominal set, in-range rows). Raises UserError for invalid settings, no row inside the
+    training ranges, or fewer environments than rows x sets x cells."""
     settings.validate()
     if not any(row.in_range for row in rows):
         raise UserError("--sweep: no row lies inside the training ranges, so there is nothing to judge")
     started = time.time()
-    layout = Layout(rows, perturbations, settings.num_envs)
+    layout = Layout(rows, perturbations, settings.num_envs, None if terrain is None else terrain.cells)
     start_qpos = task.initial_poses(layout.num_envs, settings.init_joint_noise, settings.seed)
     measure = Measure(task)
     backend = Rollout(task, measure, layout, start_qpos, settings)
@@ -69,7 +74,11 @@ def evaluate(task, policy, rows: list, perturbations: list, settings: EvalSettin
         layout.axes, layout.velocity_commands(), task.dt, settings.settle_s, len(task.joints.names), measure.foot_slip
     )
     pushes = PushSchedule(layout.push_speed(), settings.push_interval_s, task.dt, settings.seed)
-    video_envs = [int(layout.envs(row=r, pset=0)[0]) for r in range(min(settings.video_envs, len(rows)))]
+    if layout.cells:  # one environment per terrain cell, first row
+        count = min(settings.video_envs, len(layout.cells))
+        video_envs = [int(layout.envs(row=0, pset=0, cell=c)[0]) for c in range(count)]
+    else:
+        video_envs = [int(layout.envs(row=r, pset=0)[0]) for r in range(min(settings.video_envs, len(rows)))]
     frames = []
     steps = int(round(settings.duration_s / task.dt))
     progress = tqdm(range(steps), desc=f"sim2sim {backend.name}", unit="step", mininterval=5.0, file=sys.stderr)
@@ -84,10 +93,11 @@ def evaluate(task, policy, rows: list, perturbations: list, settings: EvalSettin
         foot_slip=measure.foot_slip,
         dt=task.dt,
         cells=[
-            {"row": r, "set": s, "summary": summarize(acc, layout.envs(row=r, pset=s))}
+            {"row": r, "set": s, "summary": summarize(acc, _judged(layout, layout.envs(row=r, pset=s)))}
             for s in range(len(perturbations))
             for r in range(len(rows))
         ],
+        terrain=[summarize(acc, _in_range_envs(layout, 0, cell=c)) for c in range(len(layout.cells or []))],
         sets=[summarize(acc, _in_range_envs(layout, s)) for s in range(len(perturbations))],
         overall=summarize(acc, _in_range_envs(layout, 0)),
         video_envs=video_envs,
@@ -97,6 +107,13 @@ def evaluate(task, policy, rows: list, perturbations: list, settings: EvalSettin
     )
 
 
-def _in_range_envs(layout: Layout, pset: int) -> np.ndarray:
-    """Environments of set `pset` whose sweep row lies inside the training ranges."""
-    return np.concatenate([layout.envs(row=r, pset=pset) for r, row in enumerate(layout.rows) if row.in_range])
+def _judged(layout: Layout, envs: np.ndarray) -> np.ndarray:
+    """The environments of `envs` on the terrain cells the verdict judges."""
+    return envs[np.isin(layout.cell_of[envs], layout.judged_cells())]
+
+
+def _in_range_envs(layout: Layout, pset: int, cell: int | None = None) -> np.ndarray:
+    """Environments of set `pset` whose sweep row lies inside the training ranges, on terrain cell
+    `cell` (None: the judged cells)."""
+    envs = np.concatenate([layout.envs(row=r, pset=pset, cell=cell) for r, row in enumerate(layout.rows) if row.in_range])
+    return envs if cell is not None else _judged(layout, envs)

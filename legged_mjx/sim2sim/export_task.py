@@ -16,6 +16,7 @@ from legged_mjx.model import load_spec
 from legged_mjx.observations import ObsCfg
 from legged_mjx.sim2sim.velocity import VELOCITY_COMMANDS
 from legged_mjx.task import TaskCfg
+from legged_mjx.terrain.config import TerrainCfg
 from legged_mjx.tasks.described import robot_env_cfg
 from rewards import RewardCfg
 
@@ -48,7 +49,8 @@ def with_physics_step(conv, xml_path: str):
 def export_task_cfg(conv, xml_path: str | None = None) -> TaskCfg:
     """The JointPositionTask config that runs a policy of these Conventions on its robot (the
     description's MJCF, or `xml_path`): the description's spawn, feet and fall tilt, the export's
-    interface, policy observations only, no rewards, commands (vx, vy, wz)."""
+    interface (its height scanner's grid in the terrain section; the flat floor), policy
+    observations only, no rewards, commands (vx, vy, wz)."""
     env = dataclasses.replace(
         robot_env_cfg(conv.robot, xml_path),
         sim_dt=conv.sim_dt,
@@ -66,9 +68,12 @@ def export_task_cfg(conv, xml_path: str | None = None) -> TaskCfg:
     )
     if conv.dc_motor:
         env.dc_motor = dict(conv.dc_motor)
+    scan = conv.height_scan or {}
+    terrain = TerrainCfg(**{f"height_scan_{key}": value for key, value in scan.items()})
     return TaskCfg(
         env=env,
         obs=ObsCfg(groups={"policy": list(conv.observations)}),
         reward=RewardCfg(weights={}),
         command=CommandCfg(names=list(VELOCITY_COMMANDS), ranges={n: list(r) for n, r in conv.command_ranges.items()}),
+        terrain=terrain,
     )

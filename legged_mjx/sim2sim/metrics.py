@@ -28,10 +28,16 @@ class Accumulator:
         self.samples = np.zeros(num_envs)
         self.sums = {name: np.zeros(num_envs) for name in (*axes, *(f"{a}_sq_err" for a in axes), *self.summed)}
         self.torque_peak = np.zeros(num_envs)
+        self.start_xy = self.last_xy = None  # (N, 2) m: base position after the first step, and while up
 
     def add(self, measured: dict) -> None:
         """Fold in one control step's measurements ((N,) arrays from measure.py, plus `fell`)."""
         self.steps += 1
+        if "base_xy" in measured:
+            xy = np.asarray(measured["base_xy"], np.float64)
+            if self.start_xy is None:
+                self.start_xy, self.last_xy = xy.copy(), xy.copy()
+            self.last_xy = np.where(self.alive[:, None], xy, self.last_xy)  # a fall's step counts: it got there
         fell = np.asarray(measured["fell"], bool) & self.alive
         self.fall_time[fell] = self.steps * self.dt
         self.alive &= ~fell
@@ -58,6 +64,19 @@ def _ratio(commanded: np.ndarray, achieved: np.ndarray):
     return float((commanded[keep] * achieved[keep]).sum() / np.square(commanded[keep]).sum())
 
 
+def progress(acc: Accumulator, envs: np.ndarray) -> np.ndarray:
+    """(len(envs),) m each environment's base travelled along its commanded direction (body vx, vy
+    at the start heading, which the sweep keeps at 0 yaw: world x, y) until the end or its fall;
+    NaN where the command has no linear part."""
+    if acc.start_xy is None:
+        return np.full(len(envs), np.nan)
+    columns = [acc.commands[envs, acc.axes.index(a)] if a in acc.axes else np.zeros(len(envs)) for a in ("vx", "vy")]
+    linear = np.stack(columns, axis=1)
+    speed = np.linalg.norm(linear, axis=1)
+    moved = ((acc.last_xy[envs] - acc.start_xy[envs]) * linear).sum(axis=1)
+    return np.where(speed >= RATIO_MIN_COMMAND, moved / np.maximum(speed, 1e-12), np.nan)
+
+
 def _tracking(acc: Accumulator, envs: np.ndarray, total: float) -> dict:
     counted = envs[acc.samples[envs] > 0]
     result = {}
@@ -74,11 +93,17 @@ def _tracking(acc: Accumulator, envs: np.ndarray, total: float) -> dict:
     return result
 
 
+def _mean_finite(values: np.ndarray):
+    finite = values[np.isfinite(values)]
+    return float(finite.mean()) if len(finite) else None
+
+
 def summarize(acc: Accumulator, envs: np.ndarray) -> dict:
     """Metrics of a group of environments.
 
     fall_rate: fraction that fell; time_to_fall_s: mean and min time of first fall (fallen ones);
-    survival: mean fraction of the duration spent up; tracking per axis: commanded (if one value),
+    survival: mean fraction of the duration spent up; progress_m: mean distance travelled along the
+    command (m; None without a linear command); tracking per axis: commanded (if one value),
     achieved mean, RMSE of achieved - commanded, ratio = sum(c v) / sum(c^2); the rest are means per
     counted sample (torque N m, power W, action rate, joint-limit hits per joint-step; where measured,
     foot slip m/s per foot in contact) and torque_peak_Nm the maximum.
@@ -104,6 +129,7 @@ def summarize(acc: Accumulator, envs: np.ndarray) -> dict:
         "power_W": per_sample(sums["power"], total),
         "action_rate": per_sample(sums["action_rate"], total),
         "joint_limit_hit_rate": per_sample(sums["limit_hits"], total * acc.num_joints),
+        "progress_m": _mean_finite(progress(acc, envs)),
     }
     if "slip" in sums:
         summary["foot_slip_mps"] = per_sample(sums["slip"], sums["contacts"])

@@ -15,7 +15,8 @@ import torch
 import yaml
 
 from legged_mjx.files import atomic_write
-from legged_mjx.sim2sim.plots import plot_falls, plot_tracking
+from legged_mjx.sim2sim.plots import plot_falls, plot_terrain, plot_tracking
+from legged_mjx.sim2sim.terrain_sweep import SIZE, terrain_limits
 from legged_mjx.sim2sim.verdict import verdict
 
 
@@ -87,8 +88,71 @@ def build_report(evaluation, source, thresholds, checks: list, command_line: str
             "overall": evaluation.overall,
             "perturbations": [{**asdict(p), **s} for p, s in zip(layout.perturbations, evaluation.sets)],
             "rows": rows,
+            **({"terrain": terrain_section(evaluation, thresholds)} if evaluation.terrain else {}),
         }
     )
+
+
+def terrain_section(evaluation, thresholds) -> dict:
+    """Per terrain cell (type, level, value): fall rate, mean time to fall (s), vx tracking ratio, progress (m along the
+    command, and its fraction of the way from the sub-terrain's centre to its edge, SIZE / 2); each
+    type's terrain limit at max_terrain_fall_rate; which cells the checks judged."""
+    layout = evaluation.layout
+    cells = []
+    for cell, summary in zip(layout.cells, evaluation.terrain):
+        vx = summary["tracking"].get("vx", {})
+        progress = summary["progress_m"]
+        cells.append(
+            {
+                "type": cell.type,
+                "level": cell.level,
+                "value": cell.value,
+                "unit": cell.unit,
+                "envs": summary["envs"],
+                "fall_rate": summary["fall_rate"],
+                "time_to_fall_s": None if summary["time_to_fall_s"] is None else summary["time_to_fall_s"]["mean"],
+                "vx_ratio": vx.get("ratio"),
+                "progress_m": progress,
+                "progress": None if progress is None else min(1.0, max(0.0, progress / (SIZE / 2))),
+            }
+        )
+    rates = [c["fall_rate"] for c in cells]
+    return {
+        "max_fall_rate": thresholds.max_terrain_fall_rate,
+        "limits": terrain_limits(layout.cells, rates, thresholds.max_terrain_fall_rate),
+        "judged": [layout.cells[c].name for c in layout.judged_cells()],
+        "cells": cells,
+    }
+
+
+def _limit(limit: dict) -> str:
+    if limit["level"] is None:
+        return "none (its easiest level fails)"
+    return f"level {limit['level']}" + ("" if limit["value"] is None else f" ({limit['value']:g} {limit['unit']})")
+
+
+def terrain_markdown(terrain: dict) -> list:
+    """summary.md's terrain section: each type's limit, then every level's figures."""
+    lines = [
+        "",
+        f"## Terrain (nominal, in-range rows; limit: fall rate <= {terrain['max_fall_rate']:g} up to that level)",
+        "",
+        "| type | terrain limit |",
+        "|---|---|",
+        *(f"| {kind} | {_limit(limit)} |" for kind, limit in terrain["limits"].items()),
+        "",
+        "| type | level | value | fall rate | time to fall s | vx ratio | progress m | progress |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for c in terrain["cells"]:
+        value = "-" if c["value"] is None else f"{c['value']:g} {c['unit']}"
+        lines.append(
+            f"| {c['type']} | {c['level']} | {value} | {c['fall_rate']:.2f} | {_num(c['time_to_fall_s'])}"
+            f" | {_num(c['vx_ratio'])}"
+            f" | {_num(c['progress_m'])} | {_num(c['progress'])} |"
+        )
+    lines += ["", f"The checks above judge the terrain cells {', '.join(terrain['judged'])}."]
+    return lines
 
 
 def _num(value, digits: int = 2) -> str:
@@ -172,6 +236,8 @@ def summary_markdown(report: dict) -> str:
             f" | {', '.join(_num(p['tracking'][a]['rmse'], 3) for a in axes)} | {_num(p['torque_abs_Nm'])}"
             f" | {_num(p['power_W'], 1)} |" + (f" {_num(p['foot_slip_mps'], 3)} |" if slip else "")
         )
+    if "terrain" in report:
+        lines += terrain_markdown(report["terrain"])
     for title, key in (("Assumptions", "assumptions"), ("Notes", "notes")):
         lines += ["", f"## {title}", "", *(f"- {item}" for item in report[key] or ["none"])]
     lines.append("")
@@ -179,13 +245,15 @@ def summary_markdown(report: dict) -> str:
 
 
 def write_report(out_dir: str, report: dict, evaluation, source) -> list:
-    """Write report.json, summary.md, tracking.png, falls.png and the conventions; the paths."""
+    """Write report.json, summary.md, tracking.png, falls.png, terrain.png (a terrain sweep) and the
+    conventions; the paths."""
     conventions_name = "task_config.yaml" if source.kind == "checkpoint" else "conventions.yaml"
     outputs = {
         "report.json": lambda f: f.write(json.dumps(report, indent=2, allow_nan=False).encode()),
         "summary.md": lambda f: f.write(summary_markdown(report).encode()),
         "tracking.png": lambda f: plot_tracking(evaluation, f),
         "falls.png": lambda f: plot_falls(evaluation, f),
+        **({"terrain.png": lambda f: plot_terrain(report["terrain"], f)} if "terrain" in report else {}),
         conventions_name: lambda f: f.write(yaml.safe_dump(source.conventions, sort_keys=False, width=110).encode()),
     }
     paths = []

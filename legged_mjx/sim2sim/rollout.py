@@ -19,11 +19,12 @@ from legged_mjx.observations import observe
 
 
 def start_episode(task, state, qpos, command, scales):
-    """A reset state given its start pose, command and perturbation scales (which replace those
-    keys of the task's params), with the matching first observation (the rest of the kinematics is
+    """A reset state given its start pose (on the flat floor: the task's terrain moves it onto the
+    environment's sub-terrain origin), command and perturbation scales (which replace those keys of
+    the task's params), with the matching first observation (the rest of the kinematics is
     recomputed by the first step)."""
-    physics = state.physics.replace(qpos=qpos)
     params = {**state.params, **scales}
+    physics = state.physics.replace(qpos=task.terrain.spawn(qpos, params, state.key))
     obs, history = observe(task.cfg.obs, task.snapshot(physics, command=command, params=params))
     return state.replace(physics=physics, command=command, params=params, obs=obs, obs_history=history)
 

@@ -12,6 +12,10 @@ Only sweep rows inside the training ranges are judged. Defaults and why:
   scale leaves the fixture standing but raises its yaw-rate RMSE to ~0.45 rad/s.
 - max_perturbed_fall_rate 0.25 per perturbation set: perturbations probe robustness, so up to a
   quarter of the environments may fall before the set fails.
+- max_terrain_fall_rate 0.25: a terrain type's limit (--terrain) is the hardest level up to which
+  every level's fall rate stays within it; like a perturbation, terrain probes robustness. Terrain
+  limits are reported, not judged: the checks judge the sweep's flat cells (else each type's
+  easiest level).
 """
 
 from dataclasses import dataclass, fields
@@ -29,6 +33,7 @@ class Thresholds:
     max_lin_vel_rmse: float = 0.25  # m/s
     max_yaw_rate_rmse: float = 0.25  # rad/s
     max_perturbed_fall_rate: float = 0.25
+    max_terrain_fall_rate: float = 0.25
 
 
 def parse_thresholds(items: list) -> Thresholds:

@@ -4,12 +4,13 @@ domain-randomisation presets."""
 from legged_mjx.config import apply_overrides
 from legged_mjx.errors import UserError
 from legged_mjx.tasks.ballu import BalluImuTask, BalluTask, ballu_config, ballu_train_config
-from legged_mjx.tasks.go2 import go2_config, go2_isaac_randomization, go2_train_config
+from legged_mjx.tasks.go2 import go2_config, go2_isaac_randomization, go2_rough_config, go2_train_config
 from legged_mjx.tasks.go2_velocity import go2_velocity_config, go2_velocity_unitree_randomization
 from legged_mjx.tasks.joint_position import JointPositionTask
 
 TASKS = {
     "go2": (JointPositionTask, go2_config, go2_train_config),
+    "go2-rough": (JointPositionTask, go2_rough_config, go2_train_config),
     "go2-velocity": (JointPositionTask, go2_velocity_config, go2_train_config),
     "ballu": (BalluTask, ballu_config, ballu_train_config),
     "ballu-imu": (BalluImuTask, lambda: ballu_config(imu=True), ballu_train_config),
@@ -22,6 +23,7 @@ TASKS = {
 # task -> preset name -> domain_rand values (train_ppo.py --randomize NAME)
 RANDOMIZATION_PRESETS = {
     "go2": {"isaac": go2_isaac_randomization},
+    "go2-rough": {"isaac": go2_isaac_randomization},
     "go2-velocity": {"unitree": go2_velocity_unitree_randomization},
 }
 

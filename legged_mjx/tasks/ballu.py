@@ -19,7 +19,7 @@ from legged_mjx.forces import buoyancy_force, drag_force, wrench_at_point
 from legged_mjx.model import asset_path, body_ids, motor_actuators, sensor_adr
 from legged_mjx.observations import ObsCfg, ObsTerm, register_obs_term
 from legged_mjx.task import EnvCfg, LocomotionTask, TaskCfg, initial_physics
-from legged_mjx.tasks import ballu_morphology as morphology
+import legged_mjx.tasks.ballu_morphology as morphology
 from legged_mjx.ppo_config import ppo_train_config
 from rewards import RewardCfg
 
@@ -163,6 +163,7 @@ class BalluTask(LocomotionTask):
     num_actions = 2
     uses_imu = False
     applies_body_forces = True
+    supports_terrain = False  # the balloon (a cylinder) has no heightfield collision in MJX; flat floor only
     morphology_names = morphology.PARAM_NAMES
 
     def setup(self) -> None:

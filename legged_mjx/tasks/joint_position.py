@@ -15,6 +15,7 @@ from legged_mjx.model import joint_index, sensor_adr
 from legged_mjx.model_edits import one_motor_per_joint
 from legged_mjx.observations import register_obs_term
 from legged_mjx.task import EnvCfg, LocomotionTask
+from legged_mjx.terrain.body_contact import box_surface_points, touches_ground
 
 # the torque each joint's motor applied in the last physics substep (Isaac Lab's joint_effort), N m
 register_obs_term("joint_effort")(lambda s: s.extras["joint_torque"])
@@ -44,8 +45,9 @@ class JointPositionEnvCfg(EnvCfg):
     )
     foot_velocity_sensors: list = field(default_factory=list)  # optional framelinvel per foot (sim2sim slip)
     max_roll_pitch_deg: float = 10.0  # |roll| or |pitch| beyond this terminates the episode
-    min_base_height: float | None = None  # m: a base below this terminates (stands in for base contact
-    # where only the feet collide); None: no such termination
+    base_contact_geoms: list = field(default_factory=list)  # base box geoms whose touching the ground ends the episode
+    min_base_height: float | None = None  # m above the ground under the height scan: a base below this
+    # terminates (stands in for base contact where only the feet collide); None: no such termination
     soft_joint_pos_limit_factor: float = 1.0  # soft limits: the MJCF range shrunk about its middle (Isaac Lab)
 
 
@@ -89,6 +91,7 @@ class JointPositionTask(LocomotionTask):
         self.action_joints = joint_index(self.mj_model, names)
         self.num_actions = len(names)
         self.foot_velocity_adr = sensor_adr(self.mj_model, env.foot_velocity_sensors)
+        self.base_contact_points = box_surface_points(self.mj_model, env.base_contact_geoms, self.base_body)
         self.soft_joint_pos_limits = soft_limits(
             self.joints.range_low, self.joints.range_high, env.soft_joint_pos_limit_factor
         )
@@ -108,8 +111,10 @@ class JointPositionTask(LocomotionTask):
     def extras(self, physics, params) -> dict:
         """joint_torque (J,) N m in the action order and joint_acc (J,) rad/s^2 in joint_names order,
         of the last physics substep (its motors' ctrl x gear, clipped as MuJoCo clips ctrl; MuJoCo
-        leaves qacc in qacc_warmstart), soft_joint_pos_limits (J, 2) rad, and foot_vel_world (F, 3)
-        m/s where foot velocity sensors are configured."""
+        leaves qacc in qacc_warmstart), soft_joint_pos_limits (J, 2) rad, foot_vel_world (F, 3)
+        m/s where foot velocity sensors are configured, and base_contact () bool where
+        base_contact_geoms are: one of those boxes reaches the ground (terrain/body_contact.py;
+        Isaac Lab's base_contact termination)."""
         motors = self.actuators.motors
         torque = jnp.clip(physics.ctrl[motors.ids] * motors.gear, -motors.torque_limit, motors.torque_limit)
         readings = {
@@ -119,12 +124,18 @@ class JointPositionTask(LocomotionTask):
         }
         if len(self.foot_velocity_adr):
             readings["foot_vel_world"] = physics.sensordata[self.foot_velocity_adr].reshape(-1, 3)
+        if len(self.base_contact_points):
+            qpos = physics.qpos
+            points = self.base_contact_points
+            readings["base_contact"] = touches_ground(self.terrain.ground, qpos[0:3], qpos[3:7], points)
         return readings
 
     def failures(self, s) -> dict:
         roll, pitch = lmath.roll_pitch(s.base_quat_world)
         limit = np.deg2rad(self.cfg.env.max_roll_pitch_deg)
         failures = {"orientation": (jnp.abs(roll) > limit) | (jnp.abs(pitch) > limit)}
+        if "base_contact" in s.extras:
+            failures["base_contact"] = s.extras["base_contact"]
         if self.cfg.env.min_base_height is not None:
-            failures["base_height"] = s.base_pos_world[2] < self.cfg.env.min_base_height
+            failures["base_height"] = s.base_pos_world[2] - s.ground_height < self.cfg.env.min_base_height
         return failures

@@ -17,6 +17,8 @@ report writes as `conventions.yaml`, so a report's conventions can be edited and
     sim: {dt: 0.005, decimation: 4}
     observations:                       # in order; value = scale * clip(term, -clip, clip), history oldest first
       - {term: base_ang_vel, scale: 0.2, clip: 100.0, history_length: 1}
+    height_scan: null                   # for a height_scan term: {size: [1.6, 1.0], resolution: 0.1,
+                                        # ordering: xy, offset: 0.5} (Isaac Lab's grid, m; docs/terrain.md)
     commands: {lin_vel_x: [-1.0, 1.0], lin_vel_y: [-0.4, 0.4], ang_vel_z: [-1.0, 1.0]}
     notes: [...]                        # optional: approximations made reading the original source
     assumptions: [...]                  # optional: facts the original source did not state
@@ -39,6 +41,7 @@ from legged_mjx.sim2sim.velocity import VELOCITY_COMMANDS
 PROFILE_TAG = "sim2sim-conventions-v1"
 DC_MOTOR_KEYS = ("saturation_effort", "velocity_limit", "effort_limit")  # N m, rad/s, N m
 ACTUATOR_LAWS = ("pd", "dc_motor")
+HEIGHT_SCAN_KEYS = ("size", "resolution", "ordering", "offset")  # [x, y] m, m, "xy" | "yx", m
 
 
 @dataclass
@@ -67,6 +70,7 @@ class Conventions:
     observations: list  # ObsTerm, in policy input order
     command_ranges: dict  # VELOCITY_COMMANDS -> [low, high], the training ranges
     action_joint_names: list | None = None  # the action order where it differs from joint_names
+    height_scan: dict | None = None  # HEIGHT_SCAN_KEYS: the grid a height_scan term reads (TerrainCfg's height_scan_*)
     source: str = ""  # where these facts came from
     notes: list = field(default_factory=list)  # approximations made while reading the source
     assumptions: list = field(default_factory=list)  # facts the source does not state, assumed while reading it
@@ -95,6 +99,9 @@ class Conventions:
         unknown = [t.name for t in self.observations if t.name not in OBS_TERMS]
         if unknown or not self.observations:
             raise UserError(f"{where}: unknown or no observation terms: {', '.join(unknown) or 'none given'}")
+        scans = any(t.name == "height_scan" for t in self.observations)
+        if scans and sorted(self.height_scan or {}) != sorted(HEIGHT_SCAN_KEYS):
+            raise UserError(f"{where}: a height_scan observation needs height_scan: {{{', '.join(HEIGHT_SCAN_KEYS)}}}")
         ranges_ok = all(
             isinstance(self.command_ranges.get(n), list) and len(self.command_ranges[n]) == 2 for n in VELOCITY_COMMANDS
         )
@@ -214,6 +221,7 @@ def from_profile(data: dict, source: str, robot: str | None = None) -> Conventio
         decimation=facts["sim.decimation"],
         observations=observations,
         command_ranges={n: [float(v) for v in facts[f"commands.{n}"]] for n in VELOCITY_COMMANDS},
+        height_scan=data.get("height_scan"),
         source=source,
         notes=[str(note) for note in data.get("notes", [])],
         assumptions=[str(fact) for fact in data.get("assumptions", [])],
@@ -242,6 +250,7 @@ def to_profile(conv: Conventions) -> dict:
             for t in conv.observations
         ],
         "commands": {n: list(conv.command_ranges[n]) for n in VELOCITY_COMMANDS},
+        "height_scan": None if conv.height_scan is None else dict(conv.height_scan),
         "notes": list(conv.notes),
         "assumptions": list(conv.assumptions),
     }

@@ -6,7 +6,15 @@ scene.robot.actuators.<group> (class_type, joint_names_expr, stiffness, damping 
 effort_limit / velocity_limit / saturation_effort; values are numbers or {joint regex: value});
 actions.<term> (joint_names, preserve_order, scale, offset, use_default_offset, clip);
 observations.policy.<term> (func, params, scale, clip, history_length; a group-level
-history_length overrides the terms'); commands.base_velocity.ranges.
+history_length overrides the terms'); commands.base_velocity.ranges; for a `height_scan` term, the
+ray caster its params.sensor_cfg names (scene.<name>: pattern_cfg resolution, size, ordering;
+attach_yaw_only or ray_alignment; offset.pos) and the term's params.offset.
+
+Isaac Lab 1.x files (`omni.isaac.lab.*` and the older `omni.isaac.orbit.*` function paths), YAML
+anchors and aliases, and keys later versions added are read as their version wrote them: an
+action term without `clip` has no clip, a term without `history_length` no history, a grid
+pattern without `ordering` Isaac Lab's "xy", a height_scan without `offset` the function's default
+0.5 m. Each such default is listed among the assumptions.
 
 Isaac Lab's joint order is the articulation's (PhysX) order, which env.yaml does not store: it is
 the robot description's `isaac` order (legged_mjx/robots.py). The robot is recognised from the
@@ -18,7 +26,7 @@ import re
 
 from legged_mjx.errors import UserError
 from legged_mjx.sim2sim.exports.conventions import DC_MOTOR_KEYS, Conventions, obs_term
-from legged_mjx.sim2sim.exports.facts import match_joints, per_joint, require, symmetric_clip
+from legged_mjx.sim2sim.exports.facts import lookup, match_joints, per_joint, require, symmetric_clip
 from legged_mjx.robots import RobotDescription, load_robot, recognise_robot
 from legged_mjx.sim2sim.velocity import VELOCITY_COMMANDS
 
@@ -33,7 +41,9 @@ OBS_FUNCS = {
     "joint_vel": "joint_vel",
     "joint_vel_rel": "joint_vel_rel",
     "last_action": "last_action",
+    "height_scan": "height_scan",
 }
+HEIGHT_SCAN_OFFSET = 0.5  # m, the default of Isaac Lab's height_scan(env, sensor_cfg, offset=0.5)
 GROUP_SETTINGS = {"concatenate_terms", "enable_corruption", "history_length", "flatten_history_dim", "concatenate_dim"}
 
 
@@ -46,9 +56,9 @@ def _func_name(func) -> str:
     return re.split(r"[:.]", str(func))[-1]
 
 
-def _observations(group: dict, source: str) -> tuple[list, list]:
-    """(ObsTerms in order, notes) of observations.policy."""
-    notes, terms = [], []
+def _observations(group: dict, data: dict, source: str) -> tuple[list, list, list, dict | None]:
+    """(ObsTerms in order, notes, assumptions, height scanner or None) of observations.policy."""
+    notes, assumptions, terms, scanner, no_history = [], [], [], None, []
     group_history = group.get("history_length")
     for name, term in group.items():
         if name in GROUP_SETTINGS or term is None:  # settings, or a term disabled with None
@@ -62,17 +72,56 @@ def _observations(group: dict, source: str) -> tuple[list, list]:
             raise UserError(f"{where}: observation function '{func}' has no MuJoCo counterpart here (known: {known})")
         if func == "generated_commands" and (term.get("params") or {}).get("command_name") != "base_velocity":
             raise UserError(f"{where}: only the base_velocity command can be observed")
+        if func == "height_scan":
+            scanner = _height_scanner(term.get("params") or {}, data, source, where, assumptions)
         if group_history is not None:
             history = group_history
         elif "history_length" in term:
             history = term["history_length"]
         else:
             history = 0
-            notes.append(f"observation {name}: no history_length key (Isaac Lab before 2.0: no history)")
+            no_history.append(name)
         terms.append(obs_term(OBS_FUNCS[func], spec["scale"], spec["clip"], history, source))
+    if no_history:
+        where = f"{source} observations.policy"
+        assumptions.append(f"{where}: no history_length key (Isaac Lab before 2.0): no history for {', '.join(no_history)}")
     if group.get("enable_corruption"):
         notes.append("observation noise (enable_corruption) is not applied: evaluation is noise-free")
-    return terms, notes
+    return terms, notes, assumptions, scanner
+
+
+def _height_scanner(params: dict, data: dict, source: str, where: str, assumptions: list) -> dict:
+    """The height scan's layout ({size, resolution, ordering, offset}: TerrainCfg's height_scan_*)
+    from the ray caster that params.sensor_cfg.name names in the scene: a downward grid pattern,
+    yaw-aligned, on the base (its offset.pos z only lifts the rays' start; the scan is measured from
+    the base's height, Isaac Lab's sensor.data.pos_w)."""
+    name = (params.get("sensor_cfg") or {}).get("name")
+    sensor = lookup(data, f"scene.{name}") if name else None
+    if not isinstance(sensor, dict):
+        raise UserError(f"{where}: params.sensor_cfg.name must name a ray caster in scene, got {name!r}")
+    here = f"{source} scene.{name}"
+    spec = require(sensor, {"pattern_cfg.resolution": "grid spacing, m", "pattern_cfg.size": "grid [x, y], m"}, here)
+    pattern = sensor["pattern_cfg"]
+    if _func_name(pattern.get("func", "grid_pattern")) != "grid_pattern":
+        raise UserError(f"{here}: pattern {pattern.get('func')} is not supported (grid_pattern only)")
+    if [float(v) for v in pattern.get("direction", (0.0, 0.0, -1.0))] != [0.0, 0.0, -1.0]:
+        raise UserError(f"{here}: only downward rays (direction (0, 0, -1)) are supported")
+    yaw_only = sensor.get("ray_alignment", "yaw" if sensor.get("attach_yaw_only") else "base") == "yaw"
+    if not yaw_only:
+        raise UserError(f"{here}: only a yaw-aligned height scanner (attach_yaw_only / ray_alignment yaw) is supported")
+    position = lookup(sensor, "offset.pos")
+    if isinstance(position, (list, tuple)) and [float(v) for v in position[:2]] != [0.0, 0.0]:
+        raise UserError(f"{here}: a sensor offset in x or y ({list(position[:2])}) is not supported")
+    ordering = pattern.get("ordering")
+    if ordering is None:
+        ordering = "xy"
+        assumptions.append(f"{here}.pattern_cfg: no ordering key (Isaac Lab before 2.0): the grid's x runs fastest (xy)")
+    scan_offset = params.get("offset")
+    if scan_offset is None:
+        scan_offset = HEIGHT_SCAN_OFFSET
+        assumptions.append(f"{where}: no params.offset: Isaac Lab's default {HEIGHT_SCAN_OFFSET} m")
+    size = [float(v) for v in spec["pattern_cfg.size"]]
+    return {"size": size, "resolution": float(spec["pattern_cfg.resolution"]), "ordering": ordering, "offset": float(scan_offset)}
 
 
 def _action_joint_order(term: dict, asset_names: list, source: str) -> list:
@@ -206,9 +255,11 @@ def from_isaac_env_yaml(data: dict, source: str, robot: str | None = None) -> Co
         "scale": "action scale",
         "offset": "action offset",
         "use_default_offset": "offset = default pose",
-        "clip": "action clip",
     }
     require(action, keys, action_where)
+    assumptions = []
+    if "clip" not in action:
+        assumptions.append(f"{action_where}: no clip key (Isaac Lab before 2.0): actions are not clipped")
     names = asset_names  # observations follow the articulation order
     action_joints = _action_joint_order(action, asset_names, action_where)
     if sorted(action_joints) != sorted(asset_names):
@@ -222,7 +273,7 @@ def from_isaac_env_yaml(data: dict, source: str, robot: str | None = None) -> Co
     (law, dc_motor, actuator_notes), kp, kd = _actuators(
         facts["scene.robot.actuators"], action_joints, description, source
     )
-    observations, obs_notes = _observations(facts["observations.policy"] or {}, source)
+    observations, obs_notes, obs_assumptions, height_scan = _observations(facts["observations.policy"] or {}, data, source)
     notes = [
         f"joint order: Isaac Lab's articulation order of {description.name} (its description; not stored in env.yaml)",
         "action latency: none (Isaac Lab applies the action in the same step)",
@@ -231,9 +282,9 @@ def from_isaac_env_yaml(data: dict, source: str, robot: str | None = None) -> Co
     ]
     if (data.get("commands", {}).get("base_velocity") or {}).get("heading_command"):
         notes.append("heading_command: replaced by constant yaw-rate commands in the sweep")
-    if action["clip"] is not None:
+    clip = action.get("clip")
+    if clip is not None:
         notes.append("action clip: applied to raw actions (Isaac Lab clips processed targets)")
-    clip = action["clip"]
     if isinstance(clip, dict):  # {joint regex: [low, high]}: must be one symmetric range for all joints
         ranges = {tuple(clip[k]) for k in match_joints(clip, action_joints, "action clip", action_where)}
         clip = list(ranges.pop()) if len(ranges) == 1 else clip
@@ -254,6 +305,8 @@ def from_isaac_env_yaml(data: dict, source: str, robot: str | None = None) -> Co
         decimation=facts["decimation"],
         observations=observations,
         command_ranges={n: [float(v) for v in facts[f"commands.base_velocity.ranges.{n}"]] for n in VELOCITY_COMMANDS},
+        height_scan=height_scan,
         source=source,
         notes=notes,
+        assumptions=[*assumptions, *obs_assumptions],
     )
