@@ -72,8 +72,8 @@ def test_ci_sized_run_writes_a_passing_report(tmp_path, capsys):
     ]
     assert (
         lines.count(
-            "[sim2sim] assumed: sim_dt 0.005 s assumed: the file records only step_dt 0.02; Isaac Lab's Go2 "
-            "velocity tasks simulate at 0.005 s with decimation 4 (override with --sim_dt)"
+            "[sim2sim] assumed: sim_dt 0.005 s assumed: the file records only step_dt 0.02; Isaac Lab's go2 "
+            "velocity tasks simulate at 0.005 s (override with --sim_dt)"
         )
         == 1
     )

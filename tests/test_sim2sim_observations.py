@@ -137,7 +137,7 @@ def test_sensors_and_measurements_agree_between_native_mujoco_and_mjx(task):
     measured = measure(snap, ours)
     reference = measure(task.snapshot(theirs, command=command, params=NOMINAL, action=action, prev_action=prev), theirs)
     for name in measured:
-        np.testing.assert_allclose(float(measured[name]), float(reference[name]), rtol=1e-3, atol=1e-4, err_msg=name)
+        np.testing.assert_allclose(measured[name], reference[name], rtol=1e-3, atol=1e-4, err_msg=name)
 
 
 def test_measurements_by_hand(task):
@@ -153,7 +153,9 @@ def test_measurements_by_hand(task):
     physics = physics_of(native)
     snap = task.snapshot(physics, command=jnp.zeros(3), params=NOMINAL, action=action, prev_action=prev)
     measure = Measure(task)
-    m = {name: float(value) for name, value in measure(snap, physics).items()}
+    measured = measure(snap, physics)
+    np.testing.assert_array_equal(measured.pop("base_xy"), native.qpos[:2].astype(np.float32))  # world position
+    m = {name: float(value) for name, value in measured.items()}
     assert m["vx"] == pytest.approx(float(snap.lin_vel_body[0])) and m["contacts"] == contact.sum() > 0
     assert m["slip"] == pytest.approx(0.5 * contact.sum(), rel=1e-4)
     assert m["action_rate"] == pytest.approx(12 * 0.3**2, rel=1e-5)

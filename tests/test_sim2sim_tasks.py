@@ -21,7 +21,7 @@ def test_evaluation_task_keeps_the_task_and_adds_scales_and_a_height_fall(ballu)
     assert type(ballu).__name__ == "EvalBalluTask" and isinstance(ballu, type(make_task("ballu")))
     assert ballu.num_actions == 2 and ballu.cfg.reward.weights == {} and list(ballu.cfg.obs.groups) == ["policy"]
     params = ballu.sample_params(jax.random.PRNGKey(0), jnp.int32(0))
-    assert set(params) == {"gcr", "spcf", "drag", *SCALES} and float(params["gcr"]) == pytest.approx(0.84)
+    assert set(params) == {"gcr", "spcf", "drag", "femur_length", "tibia_length", *SCALES} and float(params["gcr"]) == pytest.approx(0.84)
     state = ballu.reset(jax.random.PRNGKey(0), jnp.int32(0))
     snap = ballu.snapshot(
         state.physics,
@@ -82,7 +82,9 @@ def test_ballu_measurements_by_hand(ballu):
     )
     params = ballu.sample_params(jax.random.PRNGKey(0), jnp.int32(0))
     snap = ballu.snapshot(physics, command=jnp.array([0.2, 0.0]), params=params, action=jnp.array([0.5, -0.5]))
-    m = {name: float(value) for name, value in measure(snap, physics).items()}
+    measured = measure(snap, physics)
+    np.testing.assert_array_equal(measured.pop("base_xy"), np.asarray(qpos[:2], np.float32))  # world position
+    m = {name: float(value) for name, value in measured.items()}
     assert set(m) == {"vx", "vy", "wz", "torque_abs", "torque_peak", "power", "action_rate", "limit_hits"}
     assert m["vx"] == pytest.approx(0.3, abs=1e-6) and m["torque_peak"] == pytest.approx(0.0848)
     assert m["torque_abs"] == pytest.approx((0.0848 + 0.05) / 4, rel=1e-5)

@@ -37,7 +37,7 @@ def test_short_run_writes_checkpoints_configs_events_and_exports(first_run):
     assert glob.glob(os.path.join(run, "events.out.tfevents.*"))
     with open(os.path.join(run, "cfgs.pkl"), "rb") as handle:
         configs = pickle.load(handle)
-    sections = {"env", "obs", "reward", "command", "domain_rand", "train"}
+    sections = {"env", "obs", "reward", "command", "domain_rand", "terrain", "train"}
     assert set(configs) == {"task", "backend", "num_envs", "device", *sections}
     assert (configs["num_envs"], configs["device"]) == (8, "cpu") and "multi_gpu" not in configs["train"]
     assert configs["domain_rand"]["push_interval_s"] is None  # off by default

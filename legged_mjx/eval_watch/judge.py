@@ -9,7 +9,8 @@ from dataclasses import asdict
 from legged_mjx.config import load_sections
 from legged_mjx.errors import UserError
 from legged_mjx.obs_layout import check_policy_fits
-from legged_mjx.sim2sim.eval_task import applicable_keys, evaluation_task
+from legged_mjx.sim2sim.eval_task import applicable_keys, evaluation_task, fall_limits
+from legged_mjx.sim2sim.model_report import model_facts
 from legged_mjx.sim2sim.evaluate import evaluate
 from legged_mjx.sim2sim.settings import EvalSettings
 from legged_mjx.sim2sim.perturbations import build_perturbations
@@ -32,7 +33,9 @@ class Judge:
         self.settings, self.sweep, self.perturb, self.thresholds = settings, sweep, perturb, thresholds
         cfg = load_sections(task_config(saved["task"]), saved)
         self.task_name = saved["task"]
-        self.task = evaluation_task(self.task_name, cfg, settings.fall_tilt_deg, settings.fall_height)
+        tilt, height = fall_limits(cfg, settings.fall_tilt_deg, settings.fall_height)
+        self.task = evaluation_task(self.task_name, cfg, tilt, height)
+        self.model = model_facts(self.task)  # the MJCF and the edits made to it, as sim2sim reports them
         self.perturbations, self.notes = build_perturbations(perturb, applicable_keys(self.task))
         self.rows = build_sweep(sweep or default_sweep(cfg.command), cfg.command, settings.seed)
 
@@ -57,6 +60,6 @@ class Judge:
             raise CheckpointError(str(error)) from None
         evaluation = evaluate(self.task, source.policy, self.rows, self.perturbations, self.settings)
         checks = run_checks(evaluation, self.thresholds)
-        report = build_report(evaluation, source, self.thresholds, checks, command_line, self.notes)
+        report = build_report(evaluation, source, self.thresholds, checks, command_line, self.notes, self.model)
         write_report(out_dir, report, evaluation, source)
         return report
