@@ -79,7 +79,7 @@ def main():
             run = common.env_steps(env, actions)
             common.time_calls(*run, args.warmup)
             seconds = min(common.time_calls(*run, args.steps) for _ in range(args.repeats))
-            slots, touching = (mjx_contacts(env) if backend != "mujoco" else ("-", native_contacts(env)))
+            slots, touching = mjx_contacts(env) if backend != "mujoco" else ("-", native_contacts(env))
             print(
                 f"{primitives:>11} {backend:>8} {env.mj_model.ngeom:>6} {args.num_envs / seconds:>12,.0f} "
                 f"{touching:>9.1f} {slots:>10}",

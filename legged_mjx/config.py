@@ -186,7 +186,9 @@ def _nested(mapping, path: str, value, key: str) -> dict:
     head, _, rest = path.partition(".")
     if rest:
         if head not in copy:
-            raise UserError(f"unknown config key '{key}' (no '{head}' in {', '.join(map(str, copy)) or 'an empty mapping'})")
+            raise UserError(
+                f"unknown config key '{key}' (no '{head}' in {', '.join(map(str, copy)) or 'an empty mapping'})"
+            )
         copy[head] = _nested(copy[head], rest, value, key)
     else:
         copy[head] = parse_value(value) if isinstance(value, str) else value

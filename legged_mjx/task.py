@@ -118,7 +118,9 @@ class LocomotionTask(abc.ABC):
         if env.decimation < 1 or env.sim_dt <= 0:
             raise UserError("need decimation >= 1 and sim_dt > 0")
         if cfg.terrain.generator is not None and not self.supports_terrain:
-            raise UserError(f"{type(self).__name__} runs on the flat floor only (terrain.generator must be null: --terrain flat)")
+            raise UserError(
+                f"{type(self).__name__} runs on the flat floor only (terrain.generator must be null: --terrain flat)"
+            )
         self.terrain = TaskTerrain(cfg.terrain, env.episode_length_s)
         spec = load_spec(env.xml_path)
         self.mj_model = compile_spec(spec, env.xml_path)

@@ -93,7 +93,13 @@ def all_terrain_types(num_rows: int = 1, primitives: str = "heightfield") -> dic
     """A small generator dict with one column per sub-terrain type (Isaac Lab's rough parameters for
     Go2 where it has them): flat, random_uniform, slope up, slope down, stairs up, stairs down,
     random_grid, wave."""
-    stairs = {"type": "pyramid_stairs", "step_height_range": [0.05, 0.23], "step_width": 0.3, "platform_width": 3.0, "border_width": 1.0}
+    stairs = {
+        "type": "pyramid_stairs",
+        "step_height_range": [0.05, 0.23],
+        "step_width": 0.3,
+        "platform_width": 3.0,
+        "border_width": 1.0,
+    }
     slope = {"type": "pyramid_sloped", "slope_range": [0.0, 0.4], "platform_width": 2.0, "border_width": 0.25}
     return {
         "num_rows": num_rows,
@@ -102,12 +108,22 @@ def all_terrain_types(num_rows: int = 1, primitives: str = "heightfield") -> dic
         "primitives": primitives,
         "sub_terrains": {
             "flat": {"type": "flat"},
-            "random_rough": {"type": "random_uniform", "noise_range": [0.01, 0.06], "noise_step": 0.01, "border_width": 0.25},
+            "random_rough": {
+                "type": "random_uniform",
+                "noise_range": [0.01, 0.06],
+                "noise_step": 0.01,
+                "border_width": 0.25,
+            },
             "slope_up": slope,
             "slope_down": {**slope, "inverted": True},
             "stairs_up": stairs,
             "stairs_down": {**stairs, "inverted": True},
-            "boxes": {"type": "random_grid", "grid_width": 0.45, "grid_height_range": [0.025, 0.1], "platform_width": 2.0},
+            "boxes": {
+                "type": "random_grid",
+                "grid_width": 0.45,
+                "grid_height_range": [0.025, 0.1],
+                "platform_width": 2.0,
+            },
             "waves": {"type": "wave", "amplitude_range": [0.0, 0.1], "num_waves": 2, "border_width": 0.25},
         },
     }

@@ -62,9 +62,21 @@ CASES = [
     ("train_ppo", ["--checkpoint", "{run}", "--task", "ballu"], "--task ballu does not match the run's task 'go2'"),
     ("train_ppo", ["--terrain", "moon"], "argument --terrain: invalid choice: 'moon'"),
     ("train_ppo", ["--set", "terrain.generator.num_rows=4"], "sets a key inside None, which is not a mapping"),
-    ("train_ppo", ["--terrain", "rough", "--set", "terrain.generator.num_rows=0"], "num_rows and num_cols must be >= 1"),
-    ("train_ppo", ["--task", "go2-rough", "--set", "terrain.generator.sub_terrains.boxes.grid_hight=1"], "unknown keys grid_hight"),
-    ("train_ppo", ["--task", "go2-rough", "--set", "terrain.spawn_xy=-1"], "config key 'terrain.spawn_xy' must be >= 0 (m), got -1.0"),
+    (
+        "train_ppo",
+        ["--terrain", "rough", "--set", "terrain.generator.num_rows=0"],
+        "num_rows and num_cols must be >= 1",
+    ),
+    (
+        "train_ppo",
+        ["--task", "go2-rough", "--set", "terrain.generator.sub_terrains.boxes.grid_hight=1"],
+        "unknown keys grid_hight",
+    ),
+    (
+        "train_ppo",
+        ["--task", "go2-rough", "--set", "terrain.spawn_xy=-1"],
+        "config key 'terrain.spawn_xy' must be >= 0 (m), got -1.0",
+    ),
     ("train_ppo", ["--task", "ballu", "--terrain", "rough"], "BalluTask runs on the flat floor only"),
     # collect_trajectories.py
     ("collect", ["--checkpoint", "{run}", "--num_episodes", "ten"], "argument --num_episodes: invalid int value"),
@@ -78,7 +90,11 @@ CASES = [
     ("collect", ["--checkpoint", "{run}", "--device", "bogus"], "unsupported device 'bogus' (use cpu or cuda:N)"),
     ("collect", [], "the following arguments are required: --checkpoint"),
     ("collect", ["--checkpoint", "{run}", "--terrain", "hills"], "argument --terrain: invalid choice: 'hills'"),
-    ("collect", ["--checkpoint", "{run}", "--set", "env.sim_dt=0.01"], "--set here takes terrain.KEY=VALUE, got 'env.sim_dt=0.01'"),
+    (
+        "collect",
+        ["--checkpoint", "{run}", "--set", "env.sim_dt=0.01"],
+        "--set here takes terrain.KEY=VALUE, got 'env.sim_dt=0.01'",
+    ),
     pytest.param("collect", ["--checkpoint", "{run}", "--device", "cuda:0"], "torch sees no CUDA GPU", marks=NO_CUDA),
     # sim2sim.py
     ("sim2sim", ["--duration", "long"], "argument --duration: invalid float value: 'long'"),

@@ -169,7 +169,11 @@ def test_both_env_yaml_files_of_the_rough_fixture_read_to_the_same_conventions()
 @needs_rough
 def test_a_policy_wider_than_the_terms_is_a_one_line_error_naming_both_widths(tmp_path):
     # the fixture's env.yaml with a 0.4 m x 0.2 m scan: 48 + 6 values, the policy reads 48 + 187
-    text = open(os.path.join(ROUGH, "params", "env.yaml")).read().replace("      - 1.6\n      - 1.0\n", "      - 0.4\n      - 0.2\n")
+    text = (
+        open(os.path.join(ROUGH, "params", "env.yaml"))
+        .read()
+        .replace("      - 1.6\n      - 1.0\n", "      - 0.4\n      - 0.2\n")
+    )
     text = text.replace("      resolution: 0.1\n      size:", "      resolution: 0.2\n      size:")
     (tmp_path / "env.yaml").write_text(text)
     source = from_policy_file(ROUGH_POLICY, str(tmp_path / "env.yaml"))

@@ -21,7 +21,9 @@ def test_evaluation_task_keeps_the_task_and_adds_scales_and_a_height_fall(ballu)
     assert type(ballu).__name__ == "EvalBalluTask" and isinstance(ballu, type(make_task("ballu")))
     assert ballu.num_actions == 2 and ballu.cfg.reward.weights == {} and list(ballu.cfg.obs.groups) == ["policy"]
     params = ballu.sample_params(jax.random.PRNGKey(0), jnp.int32(0))
-    assert set(params) == {"gcr", "spcf", "drag", "femur_length", "tibia_length", *SCALES} and float(params["gcr"]) == pytest.approx(0.84)
+    assert set(params) == {"gcr", "spcf", "drag", "femur_length", "tibia_length", *SCALES} and float(
+        params["gcr"]
+    ) == pytest.approx(0.84)
     state = ballu.reset(jax.random.PRNGKey(0), jnp.int32(0))
     snap = ballu.snapshot(
         state.physics,

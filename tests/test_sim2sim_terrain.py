@@ -78,7 +78,9 @@ def test_the_generated_row_holds_each_level_exactly():
     for c, cell in enumerate(cells):
         if cell.type == "rough":  # heights within [0, value] on the cell
             x, y = terrain.origins[0, c, :2]
-            i0, j0 = (int(round((v - s / 2 - corner) / hs)) for v, s, corner in zip((x, y), (size, size), terrain.corner))
+            i0, j0 = (
+                int(round((v - s / 2 - corner) / hs)) for v, s, corner in zip((x, y), (size, size), terrain.corner)
+            )
             patch = terrain.heights[i0 : i0 + int(size / hs), j0 : j0 + int(size / hs)]
             assert patch.min() >= -1e-9 and patch.max() <= cell.value + 1e-9 and patch.max() > cell.value / 2
 
@@ -172,7 +174,9 @@ def test_the_training_terrain_of_an_isaac_lab_env_yaml_is_rebuilt():
     sweep = training_terrain({**generator, "num_rows": 2, "num_cols": 10, "border_width": 1.0})
     assert [(c.type, c.level) for c in sweep.cells[:2]] == [("pyramid_stairs", 0), ("pyramid_stairs", 1)]
     # columns by cumulative proportion (0.2 0.2 0.2 0.2 0.1 0.1 over 10): each type's first column
-    assert len(sweep.cells) == 12 and sweep.grid_cells[:3] == [[0, 0], [1, 0], [0, 2]] and sweep.grid_cells[-1] == [1, 9]
+    assert (
+        len(sweep.cells) == 12 and sweep.grid_cells[:3] == [[0, 0], [1, 0], [0, 2]] and sweep.grid_cells[-1] == [1, 9]
+    )
     assert 0.0 <= sweep.cells[0].value < 0.5 <= sweep.cells[1].value <= 1.0  # row difficulty (r + u) / rows
 
 

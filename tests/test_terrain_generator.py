@@ -92,7 +92,12 @@ def test_random_grid_cells_platform_and_border():
     g = 0.1
     half_border = (8.0 - 17 * 0.45) / 2
     assert box_ground(sub, half_border / 2, 4.0) == 0.0
-    tops = [box_ground(sub, half_border + 0.45 * (i + 0.5), half_border + 0.45 * (j + 0.5)) for i in range(17) for j in range(17) if min(i, j) < 4]
+    tops = [
+        box_ground(sub, half_border + 0.45 * (i + 0.5), half_border + 0.45 * (j + 0.5))
+        for i in range(17)
+        for j in range(17)
+        if min(i, j) < 4
+    ]
     assert min(tops) >= -g and max(tops) <= g and np.std(tops) > g / 3  # uniform in +-g
     assert box_ground(sub, 4.0, 4.0) == pytest.approx(g) and sub.origin[2] == pytest.approx(g)
     # cells are 0.45 m: a cell's top is the same across it and (almost surely) differs from its neighbour's
@@ -118,7 +123,9 @@ def test_rough_layout_rows_are_difficulty_and_columns_types():
     np.testing.assert_array_equal(column_types(cfg), [0] * 4 + [1] * 4 + [2] * 4 + [3] * 4 + [4] * 2 + [5] * 2)
     np.testing.assert_array_equal(terrain.types, np.tile(column_types(cfg), (4, 1)))
     # row r has difficulty in [r / 4, (r + 1) / 4): strictly increasing along every column
-    assert ((terrain.difficulty >= np.arange(4)[:, None] / 4) & (terrain.difficulty < np.arange(1, 5)[:, None] / 4)).all()
+    assert (
+        (terrain.difficulty >= np.arange(4)[:, None] / 4) & (terrain.difficulty < np.arange(1, 5)[:, None] / 4)
+    ).all()
     # ... and so does the geometry: stairs' platforms rise, pits deepen, slopes' platforms rise
     assert (np.diff(terrain.origins[:, 0:4, 2], axis=0) > 0).all()
     assert (np.diff(terrain.origins[:, 4:8, 2], axis=0) < 0).all()
@@ -165,11 +172,21 @@ def test_random_layout_draws_types_by_proportion():
 
 def test_boxes_rasterised_into_the_heightfield_take_the_upper_step_at_an_edge():
     cfg = {"num_rows": 1, "num_cols": 1, "border_width": 0.0, "primitives": "heightfield"}
-    cfg["sub_terrains"] = {"stairs": {"type": "pyramid_stairs", "step_height_range": [0.1, 0.1], "step_width": 0.3, "platform_width": 3.0, "border_width": 1.0}}
+    cfg["sub_terrains"] = {
+        "stairs": {
+            "type": "pyramid_stairs",
+            "step_height_range": [0.1, 0.1],
+            "step_width": 0.3,
+            "platform_width": 3.0,
+            "border_width": 1.0,
+        }
+    }
     terrain = generate(TerrainGeneratorCfg.from_dict(cfg))
     row = terrain.heights[:, 40]  # along x through the centre; vertex i at x = -4 + 0.1 i
     np.testing.assert_allclose(row[:10], 0.0)  # the border, up to the first step's edge at 1.0 m (vertex 10)
-    np.testing.assert_allclose(row[10:14], [0.1, 0.1, 0.1, 0.2], atol=1e-12)  # edges at 1.0 and 1.3 m take the upper step
+    np.testing.assert_allclose(
+        row[10:14], [0.1, 0.1, 0.1, 0.2], atol=1e-12
+    )  # edges at 1.0 and 1.3 m take the upper step
     assert len(terrain.boxes) == 0
     as_boxes = generate(TerrainGeneratorCfg.from_dict({**cfg, "primitives": "boxes"}))
     assert len(as_boxes.boxes) == 7 and not as_boxes.heights.any()  # 6 nested steps + platform on a floor at 0
@@ -195,6 +212,11 @@ def test_config_round_trips_through_plain_data():
     cfg = TerrainGeneratorCfg.from_dict(terrain_preset("rough"))
     assert cfg.to_dict() == {**TerrainGeneratorCfg().to_dict(), **ROUGH, "sub_terrains": cfg.to_dict()["sub_terrains"]}
     assert TerrainGeneratorCfg.from_dict(cfg.to_dict()) == cfg
-    assert isinstance(cfg.sub_terrains["pyramid_stairs_inv"], PyramidStairsCfg) and cfg.sub_terrains["pyramid_stairs_inv"].inverted
-    assert isinstance(cfg.sub_terrains["boxes"], RandomGridCfg) and isinstance(cfg.sub_terrains["random_rough"], RandomUniformCfg)
+    assert (
+        isinstance(cfg.sub_terrains["pyramid_stairs_inv"], PyramidStairsCfg)
+        and cfg.sub_terrains["pyramid_stairs_inv"].inverted
+    )
+    assert isinstance(cfg.sub_terrains["boxes"], RandomGridCfg) and isinstance(
+        cfg.sub_terrains["random_rough"], RandomUniformCfg
+    )
     assert isinstance(cfg.sub_terrains["hf_pyramid_slope"], PyramidSlopedCfg)

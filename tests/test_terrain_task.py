@@ -1,7 +1,7 @@
 """go2-rough's terrain in the task: standing on every sub-terrain type on the native and MJX
 backends (and their agreement), spawning, the terrain_levels_vel curriculum at reset and its mean
-level in the log, base contact, the feet_air_time reward from the foot timers, rebuilding a run's terrain bit for bit, and the
-robots that stay on flat ground."""
+level in the log, base contact, the feet_air_time reward from the foot timers, rebuilding a run's
+terrain bit for bit, and the robots that stay on flat ground."""
 
 import jax
 import jax.numpy as jnp
@@ -82,13 +82,30 @@ def test_terrain_levels_vel_moves_up_down_and_past_the_last_level():
     key = jax.random.PRNGKey(0)
 
     def next_level(level, distance, speed):
-        return int(terrain_levels_vel(jnp.int32(level), distance, speed, key, sub_terrain_length=8.0, episode_length_s=20.0, num_levels=10))
+        return int(
+            terrain_levels_vel(
+                jnp.int32(level), distance, speed, key, sub_terrain_length=8.0, episode_length_s=20.0, num_levels=10
+            )
+        )
 
     assert next_level(3, 4.1, 2.0) == 4  # farther than half a sub-terrain: up, even if short of the command
     assert next_level(3, 3.9, 0.5) == 2  # less than half of 0.5 m/s x 20 s = 5 m: down
     assert next_level(3, 3.0, 0.2) == 3  # between: stays (needed 2 m)
     assert next_level(0, 0.0, 1.0) == 0  # never below 0
-    solved = {int(terrain_levels_vel(jnp.int32(9), 5.0, 0.0, jax.random.PRNGKey(k), sub_terrain_length=8.0, episode_length_s=20.0, num_levels=10)) for k in range(40)}
+    solved = {
+        int(
+            terrain_levels_vel(
+                jnp.int32(9),
+                5.0,
+                0.0,
+                jax.random.PRNGKey(k),
+                sub_terrain_length=8.0,
+                episode_length_s=20.0,
+                num_levels=10,
+            )
+        )
+        for k in range(40)
+    }
     assert solved <= set(range(10)) and len(solved) > 5  # past the last level: a random level
 
 
@@ -116,7 +133,9 @@ def test_curriculum_moves_levels_at_reset_and_logs_the_mean_level(rough_runs):
     expected = np.where(walked < speed * 20.0 * 0.5, np.maximum(level - 1, 0), level)[8:]  # short of the command: down
     np.testing.assert_array_equal(stayed, expected)
     np.testing.assert_array_equal(state.params["terrain_type"], np.arange(NUM_ENVS) % 8)  # columns never change
-    assert _logged(stats, "Curriculum/terrain_levels") == pytest.approx(np.asarray(state.params["terrain_level"]).mean())
+    assert _logged(stats, "Curriculum/terrain_levels") == pytest.approx(
+        np.asarray(state.params["terrain_level"]).mean()
+    )
 
 
 def test_fixed_cells_place_each_environment_on_its_own_sub_terrain_near_its_origin():
@@ -131,7 +150,9 @@ def test_fixed_cells_place_each_environment_on_its_own_sub_terrain_near_its_orig
     assert np.abs(offset).max() <= 0.5 and np.abs(offset).max() > 0.4
     yaw = 2 * np.arctan2(np.asarray(state.physics.qpos[:, 6]), np.asarray(state.physics.qpos[:, 3]))
     assert np.abs(yaw).max() <= 3.14 + 1e-6 and np.ptp(yaw) > 5.0
-    cell = task.terrain.next_cell({k: v[0] for k, v in state.params.items()}, jnp.array([100.0, 0.0]), jnp.ones(5), jax.random.PRNGKey(1))
+    cell = task.terrain.next_cell(
+        {k: v[0] for k, v in state.params.items()}, jnp.array([100.0, 0.0]), jnp.ones(5), jax.random.PRNGKey(1)
+    )
     assert (int(cell["terrain_level"]), int(cell["terrain_type"])) == (1, 7)  # no curriculum with fixed cells
     with pytest.raises(UserError, match="terrain.cells must lie in"):
         make_task("go2-rough", **{"terrain.generator": _small_grid(), "terrain.cells": [[1, 0]]})
@@ -208,7 +229,13 @@ def test_ballu_stays_on_flat_ground():
 
 
 def _small_grid() -> dict:
-    return {"num_rows": 1, "num_cols": 8, "size": [2.0, 2.0], "border_width": 0.5, "sub_terrains": {"f": {"type": "flat"}}}
+    return {
+        "num_rows": 1,
+        "num_cols": 8,
+        "size": [2.0, 2.0],
+        "border_width": 0.5,
+        "sub_terrains": {"f": {"type": "flat"}},
+    }
 
 
 def _logged(stats, name: str) -> float:

@@ -115,5 +115,7 @@ def _judged(layout: Layout, envs: np.ndarray) -> np.ndarray:
 def _in_range_envs(layout: Layout, pset: int, cell: int | None = None) -> np.ndarray:
     """Environments of set `pset` whose sweep row lies inside the training ranges, on terrain cell
     `cell` (None: the judged cells)."""
-    envs = np.concatenate([layout.envs(row=r, pset=pset, cell=cell) for r, row in enumerate(layout.rows) if row.in_range])
+    envs = np.concatenate(
+        [layout.envs(row=r, pset=pset, cell=cell) for r, row in enumerate(layout.rows) if row.in_range]
+    )
     return envs if cell is not None else _judged(layout, envs)

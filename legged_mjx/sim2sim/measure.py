@@ -18,7 +18,8 @@ LIMIT_MARGIN = 0.01  # rad: a joint within this of an end of its MJCF range coun
 class Measure:
     """measure(snap, physics) -> the scalars of one control step of `task`.
 
-    vx, vy (m/s, body frame), wz (rad/s, body frame); base_xy (2,) the base's world position (m); over the model's motor actuators (Go2: 12,
+    vx, vy (m/s, body frame), wz (rad/s, body frame); base_xy (2,) the base's world position (m);
+    over the model's motor actuators (Go2: 12,
     BALLU: 4 knees and motor arms) torque_abs = mean_j |tau_j| and torque_peak = max_j |tau_j| (N m),
     power = sum_j |tau_j qd_j| (W); action_rate = sum_i (a_i - a_prev_i)^2; limit_hits = number of the
     task's joints within LIMIT_MARGIN of a range end. Where the config names foot velocity sensors

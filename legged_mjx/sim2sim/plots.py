@@ -66,7 +66,9 @@ def plot_terrain(terrain: dict, target) -> None:
     image = ax.imshow(rates, cmap="RdYlGn_r", vmin=0.0, vmax=1.0, aspect="auto")
     for c in terrain["cells"]:
         value = "" if c["value"] is None else f"{c['value']:g}\n"
-        ax.text(c["level"], kinds.index(c["type"]), f"{value}{c['fall_rate']:.0%}", ha="center", va="center", fontsize=7)
+        ax.text(
+            c["level"], kinds.index(c["type"]), f"{value}{c['fall_rate']:.0%}", ha="center", va="center", fontsize=7
+        )
     for row, kind in enumerate(kinds):
         level = terrain["limits"][kind]["level"]
         if level is not None:

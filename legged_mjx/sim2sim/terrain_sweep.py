@@ -46,7 +46,12 @@ TYPES = {
     "stairs_up": ("step_height_range", "m", (0.05, 0.2), {**_STAIRS, "inverted": True}),
     "stairs_down": ("step_height_range", "m", (0.05, 0.2), {**_STAIRS, "inverted": False}),
     "rough": ("noise_range", "m", (0.02, 0.1), {"type": "random_uniform", "noise_step": 0.005, "border_width": 0.25}),
-    "boxes": ("grid_height_range", "m", (0.025, 0.15), {"type": "random_grid", "grid_width": 0.45, "platform_width": 2.0}),
+    "boxes": (
+        "grid_height_range",
+        "m",
+        (0.025, 0.15),
+        {"type": "random_grid", "grid_width": 0.45, "platform_width": 2.0},
+    ),
     "waves": ("amplitude_range", "m", (0.05, 0.2), {"type": "wave", "num_waves": 2, "border_width": 0.25}),
 }
 STANDARD = ["flat", "slope_up", "slope_down", "stairs_up", "stairs_down", "rough", "boxes", "waves"]

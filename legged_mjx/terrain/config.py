@@ -114,7 +114,10 @@ def _sub_terrain(name: str, data: dict):
     known = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(params) - known)
     if unknown:
-        raise UserError(f"sub-terrain '{name}' ({data['type']}): unknown keys {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        raise UserError(
+            f"sub-terrain '{name}' ({data['type']}): unknown keys {', '.join(unknown)}"
+            f" (known: {', '.join(sorted(known))})"
+        )
     return cls(**params)
 
 

@@ -73,7 +73,7 @@ def cell(cfg: TerrainGeneratorCfg, row: int, col: int) -> tuple:
 def generate(cfg: TerrainGeneratorCfg) -> Terrain:
     """Generate every cell, place it in the grid, and return the whole terrain."""
     cfg.check()
-    grid, hs = grid_of(cfg), cfg.horizontal_scale
+    hs = cfg.horizontal_scale
     steps = [int(round(s / hs)) for s in cfg.size]
     border = int(round(cfg.border_width / hs))
     heights = np.zeros((cfg.num_rows * steps[0] + 1 + 2 * border, cfg.num_cols * steps[1] + 1 + 2 * border))
@@ -114,4 +114,3 @@ def rasterize(heights: np.ndarray, corner: tuple, hs: float, boxes: np.ndarray) 
             block = heights[i[0] : i[-1] + 1, j[0] : j[-1] + 1]
             np.maximum(block, top, out=block)
     return heights
-

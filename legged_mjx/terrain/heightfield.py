@@ -133,5 +133,7 @@ class WaveCfg(SubTerrainCfg):
         nx, ny = inner_shape(grid, self.border_width)
         amplitude_units = int(0.5 * amplitude / grid.vertical_scale)
         wave_number = 2 * np.pi / (ny / self.num_waves)
-        raw = amplitude_units * (np.cos(np.arange(ny) * wave_number)[None, :] + np.sin(np.arange(nx) * wave_number)[:, None])
+        raw = amplitude_units * (
+            np.cos(np.arange(ny) * wave_number)[None, :] + np.sin(np.arange(nx) * wave_number)[:, None]
+        )
         return heightfield_sub_terrain(grid, self.border_width, np.rint(raw).astype(np.int64))

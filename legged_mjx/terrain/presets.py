@@ -18,7 +18,13 @@ _STAIRS = {
     "platform_width": 3.0,
     "border_width": 1.0,
 }
-_SLOPE = {"type": "pyramid_sloped", "proportion": 0.1, "slope_range": [0.0, 0.4], "platform_width": 2.0, "border_width": 0.25}
+_SLOPE = {
+    "type": "pyramid_sloped",
+    "proportion": 0.1,
+    "slope_range": [0.0, 0.4],
+    "platform_width": 2.0,
+    "border_width": 0.25,
+}
 
 ROUGH = {
     "seed": 0,

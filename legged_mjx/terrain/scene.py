@@ -15,7 +15,21 @@ from legged_mjx.terrain.generator import Terrain
 HFIELD_NAME = "terrain"
 BOX_PREFIX = "terrain_box_"
 BASE_DEPTH = 1.0  # m of solid below the lowest point of the heightfield
-CONTACT_ATTRIBUTES = ("contype", "conaffinity", "condim", "friction", "solref", "solimp", "solmix", "margin", "gap", "priority", "group", "material", "rgba")
+CONTACT_ATTRIBUTES = (
+    "contype",
+    "conaffinity",
+    "condim",
+    "friction",
+    "solref",
+    "solimp",
+    "solmix",
+    "margin",
+    "gap",
+    "priority",
+    "group",
+    "material",
+    "rgba",
+)
 
 
 def add_terrain(spec: mujoco.MjSpec, terrain: Terrain) -> None:
@@ -37,7 +51,9 @@ def add_terrain(spec: mujoco.MjSpec, terrain: Terrain) -> None:
     )
     hfield.userdata = ((heights.T - low) / elevation).ravel()  # row r is y index r, column c x index c
     centre = [terrain.corner[0] + half[0], terrain.corner[1] + half[1], low]
-    geom = spec.worldbody.add_geom(type=mujoco.mjtGeom.mjGEOM_HFIELD, name=HFIELD_NAME, hfieldname=HFIELD_NAME, pos=centre)
+    geom = spec.worldbody.add_geom(
+        type=mujoco.mjtGeom.mjGEOM_HFIELD, name=HFIELD_NAME, hfieldname=HFIELD_NAME, pos=centre
+    )
     _set(geom, template)
     for k, (x_lo, y_lo, z_lo, x_hi, y_hi, z_hi) in enumerate(terrain.boxes):
         box = spec.worldbody.add_geom(

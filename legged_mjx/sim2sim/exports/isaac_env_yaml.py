@@ -84,7 +84,9 @@ def _observations(group: dict, data: dict, source: str) -> tuple[list, list, lis
         terms.append(obs_term(OBS_FUNCS[func], spec["scale"], spec["clip"], history, source))
     if no_history:
         where = f"{source} observations.policy"
-        assumptions.append(f"{where}: no history_length key (Isaac Lab before 2.0): no history for {', '.join(no_history)}")
+        assumptions.append(
+            f"{where}: no history_length key (Isaac Lab before 2.0): no history for {', '.join(no_history)}"
+        )
     if group.get("enable_corruption"):
         notes.append("observation noise (enable_corruption) is not applied: evaluation is noise-free")
     return terms, notes, assumptions, scanner
@@ -115,13 +117,20 @@ def _height_scanner(params: dict, data: dict, source: str, where: str, assumptio
     ordering = pattern.get("ordering")
     if ordering is None:
         ordering = "xy"
-        assumptions.append(f"{here}.pattern_cfg: no ordering key (Isaac Lab before 2.0): the grid's x runs fastest (xy)")
+        assumptions.append(
+            f"{here}.pattern_cfg: no ordering key (Isaac Lab before 2.0): the grid's x runs fastest (xy)"
+        )
     scan_offset = params.get("offset")
     if scan_offset is None:
         scan_offset = HEIGHT_SCAN_OFFSET
         assumptions.append(f"{where}: no params.offset: Isaac Lab's default {HEIGHT_SCAN_OFFSET} m")
     size = [float(v) for v in spec["pattern_cfg.size"]]
-    return {"size": size, "resolution": float(spec["pattern_cfg.resolution"]), "ordering": ordering, "offset": float(scan_offset)}
+    return {
+        "size": size,
+        "resolution": float(spec["pattern_cfg.resolution"]),
+        "ordering": ordering,
+        "offset": float(scan_offset),
+    }
 
 
 def _action_joint_order(term: dict, asset_names: list, source: str) -> list:
@@ -273,7 +282,9 @@ def from_isaac_env_yaml(data: dict, source: str, robot: str | None = None) -> Co
     (law, dc_motor, actuator_notes), kp, kd = _actuators(
         facts["scene.robot.actuators"], action_joints, description, source
     )
-    observations, obs_notes, obs_assumptions, height_scan = _observations(facts["observations.policy"] or {}, data, source)
+    observations, obs_notes, obs_assumptions, height_scan = _observations(
+        facts["observations.policy"] or {}, data, source
+    )
     notes = [
         f"joint order: Isaac Lab's articulation order of {description.name} (its description; not stored in env.yaml)",
         "action latency: none (Isaac Lab applies the action in the same step)",

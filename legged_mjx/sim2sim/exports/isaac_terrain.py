@@ -49,7 +49,9 @@ def isaac_terrain_generator(data: dict, source: str) -> tuple[dict, list]:
     terrain = lookup(data, "scene.terrain")
     if not isinstance(terrain, dict) or terrain.get("terrain_type") != "generator":
         kind = terrain.get("terrain_type") if isinstance(terrain, dict) else None
-        raise UserError(f"{source}: scene.terrain is not a generated terrain (terrain_type {kind!r}), nothing to rebuild")
+        raise UserError(
+            f"{source}: scene.terrain is not a generated terrain (terrain_type {kind!r}), nothing to rebuild"
+        )
     generator = terrain.get("terrain_generator")
     if not isinstance(generator, dict) or not isinstance(generator.get("sub_terrains"), dict):
         raise UserError(f"{source}: scene.terrain.terrain_generator has no sub_terrains")
