@@ -7,6 +7,7 @@ random types) returning a `SubTerrain` in the sub-terrain's own frame: x in [0, 
 [0, size[1]], the heightfield's vertices at multiples of `horizontal_scale`.
 """
 
+import abc
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,13 +44,14 @@ class SubTerrain:
 
 
 @dataclass
-class SubTerrainCfg:
+class SubTerrainCfg(abc.ABC):
     """Base of every sub-terrain type: its share of the grid's columns (curriculum) or cells (random)."""
 
     proportion: float = 1.0
 
+    @abc.abstractmethod
     def geometry(self, difficulty: float, grid: Grid, rng: np.random.Generator) -> SubTerrain:
-        raise NotImplementedError
+        """The cell at `difficulty` (0..1) on `grid`, drawn with `rng`."""
 
 
 def interpolate(bounds, difficulty: float) -> float:
