@@ -151,14 +151,26 @@ def test_other_commands_and_unknown_terms_are_refused(tmp_path):
     data["observations"]["generated_commands"]["history_length"] = 1
     assert "observation 'generated_commands' reads command 'gait'" in one_line_error(read, tmp_path, data)
     data = deploy_data()
-    data["observations"]["height_scan"] = {"params": {}, "scale": 1.0, "clip": None, "history_length": 1}
-    # a deploy.yaml (unitree_rl_lab) stores no ray caster: the scan's grid must come from a profile
-    assert "a height_scan observation needs height_scan: {size, resolution, ordering, offset}" in one_line_error(
-        read, tmp_path, data
-    )
-    data = deploy_data()
     data["actions"]["JointPositionAction"]["joint_ids"] = [0, 1, 2]
     assert "joint_ids must select all joints" in one_line_error(read, tmp_path, data)
+
+
+def test_a_height_scan_term_is_read_with_isaac_labs_defaults_for_what_it_omits(tmp_path):
+    """unitree_rl_lab's schema has no height_scan; a file naming one gives its grid in params, and
+    each key it omits is Isaac Lab's rough task's value, listed under Assumptions."""
+    data = deploy_data()
+    data["observations"]["height_scan"] = {
+        "params": {"size": [1.2, 0.8], "offset": 0.4},
+        "scale": 1.0,
+        "clip": [-1.0, 1.0],
+        "history_length": 1,
+    }
+    conv = read(tmp_path, data)
+    assert conv.observations[-1].name == "height_scan" and conv.observations[-1].clip == 1.0
+    assert conv.height_scan == {"size": [1.2, 0.8], "resolution": 0.1, "ordering": "xy", "offset": 0.4}
+    assert any("no resolution, ordering in params" in a for a in conv.assumptions)
+    del data["observations"]["height_scan"]["params"]
+    assert read(tmp_path, data).height_scan == {"size": [1.6, 1.0], "resolution": 0.1, "ordering": "xy", "offset": 0.5}
 
 
 def test_leg_ordered_joint_ids_map_orders_joints_and_per_joint_values(tmp_path):

@@ -87,10 +87,14 @@ def test_the_generated_row_holds_each_level_exactly():
 
 def test_a_terrain_limit_is_the_last_level_before_the_first_failing_one():
     cells = [TerrainCell("flat", 0, None, ""), *(TerrainCell("stairs_up", k, 0.05 * (k + 1), "m") for k in range(4))]
-    limits = terrain_limits(cells, [0.0, 0.0, 0.1, 0.5, 0.0], max_fall_rate=0.25)
+    walked = [1.0] * 5
+    limits = terrain_limits(cells, [0.0, 0.0, 0.1, 0.5, 0.0], walked, max_fall_rate=0.25, min_progress=0.5)
     assert limits["flat"]["level"] == 0
     assert limits["stairs_up"] == {"level": 1, "value": 0.1, "unit": "m"}  # level 3's 0.0 comes after a failure
-    assert terrain_limits(cells, [0.0, 0.3, 0.0, 0.0, 0.0], 0.25)["stairs_up"]["level"] is None
+    assert terrain_limits(cells, [0.0, 0.3, 0.0, 0.0, 0.0], walked, 0.25, 0.5)["stairs_up"]["level"] is None
+    # no falls, but the robots stopped short of the feature from level 1 on (a stand-still policy)
+    limits = terrain_limits(cells, [0.0] * 5, [0.9, 0.6, 0.4, 1.0, 1.0], 0.25, 0.5)
+    assert limits["stairs_up"]["level"] == 0 and limits["flat"]["level"] == 0
 
 
 def test_environments_cycle_over_cells_fastest():
@@ -107,8 +111,9 @@ def test_environments_cycle_over_cells_fastest():
 
 
 def test_a_blind_export_runs_on_terrain_and_the_report_gives_limits(tmp_path):
-    """A silent 48 -> 12 policy (it stands on its PD) under the synthetic env.yaml: spawned on every
-    sub-terrain's origin, it stands everywhere; the report has every level and the heatmap."""
+    """A silent 48 -> 12 policy (zero actions: it stands on its PD) under the synthetic env.yaml:
+    spawned on every sub-terrain's origin, it stands everywhere and never reaches the feature, so it
+    gets no terrain limit; the report has every level and the heatmap."""
     silent = torch.nn.Linear(48, 12)
     torch.nn.init.zeros_(silent.weight)
     torch.nn.init.zeros_(silent.bias)
@@ -127,7 +132,8 @@ def test_a_blind_export_runs_on_terrain_and_the_report_gives_limits(tmp_path):
         ("stairs_down", 1, 2),
     ]
     assert all(c["fall_rate"] == 0.0 and abs(c["progress_m"]) < 0.2 for c in terrain["cells"])  # stands, no walk
-    assert terrain["limits"]["stairs_down"] == {"level": 1, "value": 0.2, "unit": "m"}
+    assert terrain["limits"]["stairs_down"] == {"level": None, "value": None, "unit": "m"}  # never met the stairs
+    assert terrain["limits"]["flat"]["level"] is None
     assert terrain["judged"] == ["flat"]
     assert (out / "terrain.png").stat().st_size > 0 and "## Terrain" in (out / "summary.md").read_text()
 

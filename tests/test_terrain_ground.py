@@ -34,7 +34,7 @@ def test_height_scan_is_base_height_minus_ray_hits_minus_offset(go2_rough_task):
     physics = jax.tree.map(jnp.asarray, task.reset_physics)
     pose = jnp.array([1.3, -9.6, 0.9, np.cos(0.4), 0.0, 0.0, np.sin(0.4)])  # yaw 0.8 rad over the slope
     physics = physics.replace(qpos=physics.qpos.at[0:7].set(pose))
-    snap = task.snapshot(physics, command=jnp.zeros(5), params={})
+    snap = task.snapshot(physics, command=jnp.zeros(3), params={})
     points = np.asarray(scan_points(pose[0:3], pose[3:7], task.terrain.pattern))
     expected = 0.9 - ray_ground(task.mj_model, points) - 0.5
     np.testing.assert_allclose(snap.height_scan, expected, atol=TOLERANCE)

@@ -151,7 +151,7 @@ def test_fixed_cells_place_each_environment_on_its_own_sub_terrain_near_its_orig
     yaw = 2 * np.arctan2(np.asarray(state.physics.qpos[:, 6]), np.asarray(state.physics.qpos[:, 3]))
     assert np.abs(yaw).max() <= 3.14 + 1e-6 and np.ptp(yaw) > 5.0
     cell = task.terrain.next_cell(
-        {k: v[0] for k, v in state.params.items()}, jnp.array([100.0, 0.0]), jnp.ones(5), jax.random.PRNGKey(1)
+        {k: v[0] for k, v in state.params.items()}, jnp.array([100.0, 0.0]), jnp.ones(3), jax.random.PRNGKey(1)
     )
     assert (int(cell["terrain_level"]), int(cell["terrain_type"])) == (1, 7)  # no curriculum with fixed cells
     with pytest.raises(UserError, match="terrain.cells must lie in"):
@@ -166,7 +166,7 @@ def test_base_contact_is_the_trunk_reaching_the_ground(go2_rough_task, go2_task,
         quat = np.zeros(4)
         mujoco.mju_euler2Quat(quat, np.array([0.0, pitch, yaw]), "XYZ")
         qpos = physics.qpos.at[0:7].set(jnp.asarray(np.r_[x, y, z, quat], jnp.float32))
-        snap = task.snapshot(physics.replace(qpos=qpos), command=jnp.zeros(5), params={})
+        snap = task.snapshot(physics.replace(qpos=qpos), command=jnp.zeros(3), params={})
         return bool(task.failures(snap)["base_contact"])
 
     # the flat cell (column 0, y in [-32, -24]); the trunk box reaches 0.055 m below the base
@@ -211,11 +211,11 @@ def test_a_runs_terrain_is_rebuilt_bit_for_bit_from_its_saved_config(go2_rough_t
 def test_domain_randomisation_and_pushes_work_on_terrain():
     from legged_mjx.tasks import randomization_overrides
 
-    overrides = {**randomization_overrides("go2-rough", "isaac"), "domain_rand.push_interval_s": [0.1, 0.2]}
+    overrides = {**randomization_overrides("go2-rough", "unitree"), "domain_rand.push_interval_s": [0.1, 0.2]}
     task = make_task("go2-rough", **{"terrain.generator": _small_grid(), **overrides})
     batch = BatchedEnv(task, num_envs=8, seed=0, backend="mujoco")
     state, stats = batch.reset()
-    assert {"friction", "added_base_mass", "gain", "terrain_level"} <= set(state.params)
+    assert {"friction", "added_base_mass", "terrain_level"} <= set(state.params)
     for _ in range(20):
         state, stats = batch.step(state, stats, jnp.zeros((8, 12)))
     assert np.isfinite(np.asarray(state.physics.qpos)).all() and int(stats.non_finite_total) == 0

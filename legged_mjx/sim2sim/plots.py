@@ -56,7 +56,8 @@ def plot_falls(evaluation, target) -> None:
 
 def plot_terrain(terrain: dict, target) -> None:
     """Heatmap of the fall rate per terrain type (rows) and level (columns, easiest left), each
-    cell labelled with its value and fall rate, the type's terrain limit outlined."""
+    cell labelled with its value, fall rate and progress (p: fraction of the way to the sub-terrain's
+    edge), the type's terrain limit outlined."""
     kinds = list(terrain["limits"])
     levels = 1 + max(c["level"] for c in terrain["cells"])
     rates = np.full((len(kinds), levels), np.nan)
@@ -66,9 +67,9 @@ def plot_terrain(terrain: dict, target) -> None:
     image = ax.imshow(rates, cmap="RdYlGn_r", vmin=0.0, vmax=1.0, aspect="auto")
     for c in terrain["cells"]:
         value = "" if c["value"] is None else f"{c['value']:g}\n"
-        ax.text(
-            c["level"], kinds.index(c["type"]), f"{value}{c['fall_rate']:.0%}", ha="center", va="center", fontsize=7
-        )
+        progress = "" if c["progress"] is None else f"\np {c['progress']:.2f}"
+        label = f"{value}{c['fall_rate']:.0%}{progress}"
+        ax.text(c["level"], kinds.index(c["type"]), label, ha="center", va="center", fontsize=7)
     for row, kind in enumerate(kinds):
         level = terrain["limits"][kind]["level"]
         if level is not None:
@@ -77,7 +78,8 @@ def plot_terrain(terrain: dict, target) -> None:
     ax.set_yticks(range(len(kinds)), [f"{k} ({units[k]})" if units[k] else k for k in kinds], fontsize=8)
     ax.set_xticks(range(levels), [f"level {i}" for i in range(levels)], fontsize=8)
     fig.colorbar(image, ax=ax, label="fall rate")
-    ax.set_title(f"Fall rate per terrain type and level (limit: <= {terrain['max_fall_rate']:g}, outlined)", fontsize=9)
+    limit = f"limit: fall rate <= {terrain['max_fall_rate']:g}, p >= {terrain['min_progress']:g}, outlined"
+    ax.set_title(f"Fall rate per terrain type and level ({limit})", fontsize=9)
     fig.tight_layout()
     fig.savefig(target, format="png", dpi=110)
     plt.close(fig)

@@ -96,7 +96,8 @@ def build_report(evaluation, source, thresholds, checks: list, command_line: str
 def terrain_section(evaluation, thresholds) -> dict:
     """Per terrain cell (type, level, value): fall rate, mean time to fall (s), vx tracking ratio, progress (m along the
     command, and its fraction of the way from the sub-terrain's centre to its edge, SIZE / 2); each
-    type's terrain limit at max_terrain_fall_rate; which cells the checks judged."""
+    type's terrain limit at max_terrain_fall_rate and min_terrain_progress; which cells the checks
+    judged."""
     layout = evaluation.layout
     cells = []
     for cell, summary in zip(layout.cells, evaluation.terrain):
@@ -116,10 +117,13 @@ def terrain_section(evaluation, thresholds) -> dict:
                 "progress": None if progress is None else min(1.0, max(0.0, progress / (SIZE / 2))),
             }
         )
-    rates = [c["fall_rate"] for c in cells]
+    rates, progress = [c["fall_rate"] for c in cells], [c["progress"] for c in cells]
     return {
         "max_fall_rate": thresholds.max_terrain_fall_rate,
-        "limits": terrain_limits(layout.cells, rates, thresholds.max_terrain_fall_rate),
+        "min_progress": thresholds.min_terrain_progress,
+        "limits": terrain_limits(
+            layout.cells, rates, progress, thresholds.max_terrain_fall_rate, thresholds.min_terrain_progress
+        ),
         "judged": [layout.cells[c].name for c in layout.judged_cells()],
         "cells": cells,
     }
@@ -135,7 +139,8 @@ def terrain_markdown(terrain: dict) -> list:
     """summary.md's terrain section: each type's limit, then every level's figures."""
     lines = [
         "",
-        f"## Terrain (nominal, in-range rows; limit: fall rate <= {terrain['max_fall_rate']:g} up to that level)",
+        f"## Terrain (nominal, in-range rows; limit: fall rate <= {terrain['max_fall_rate']:g} and progress"
+        f" >= {terrain['min_progress']:g} up to that level)",
         "",
         "| type | terrain limit |",
         "|---|---|",

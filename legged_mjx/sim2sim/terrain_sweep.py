@@ -191,17 +191,20 @@ def with_terrain(cfg, sweep: TerrainSweep):
     return cfg
 
 
-def terrain_limits(cells: list, fall_rates: list, max_fall_rate: float) -> dict:
+def terrain_limits(cells: list, fall_rates: list, progress: list, max_fall_rate: float, min_progress: float) -> dict:
     """type -> {level, value}: the hardest level up to which every level's fall rate is within
-    max_fall_rate (level and value None where even the easiest level is not)."""
+    max_fall_rate and its progress (fraction of the way from the sub-terrain's centre to its edge) at
+    least min_progress (level and value None where even the easiest level fails). Without the
+    progress a robot that stands on the centre platform, which never meets the feature, would pass
+    every level."""
     limits = {}
     units = {cell.type: cell.unit for cell in cells}
     for kind in units:
         limit = {"level": None, "value": None, "unit": units[kind]}
-        for cell, rate in zip(cells, fall_rates):
+        for cell, rate, got in zip(cells, fall_rates, progress):
             if cell.type != kind:
                 continue
-            if rate is None or rate > max_fall_rate:
+            if rate is None or rate > max_fall_rate or got is None or got < min_progress:
                 break
             limit.update(level=cell.level, value=cell.value)
         limits[kind] = limit

@@ -12,10 +12,13 @@ Only sweep rows inside the training ranges are judged. Defaults and why:
   scale leaves the fixture standing but raises its yaw-rate RMSE to ~0.45 rad/s.
 - max_perturbed_fall_rate 0.25 per perturbation set: perturbations probe robustness, so up to a
   quarter of the environments may fall before the set fails.
-- max_terrain_fall_rate 0.25: a terrain type's limit (--terrain) is the hardest level up to which
-  every level's fall rate stays within it; like a perturbation, terrain probes robustness. Terrain
-  limits are reported, not judged: the checks judge the sweep's flat cells (else each type's
-  easiest level).
+- max_terrain_fall_rate 0.25 and min_terrain_progress 0.5: a terrain type's limit (--terrain) is
+  the hardest level up to which every level's fall rate stays within 0.25 and its robots got at
+  least half of the 4 m from the sub-terrain's centre to its edge (2 m: past the centre platform,
+  whose edge is 1-1.5 m out, onto the feature); like a perturbation, terrain probes robustness. A
+  robot that stands still never meets the feature, so a fall rate alone would give it every level.
+  Terrain limits are reported, not judged: the checks judge the sweep's flat cells (else each
+  type's easiest level).
 """
 
 from dataclasses import dataclass, fields
@@ -34,6 +37,7 @@ class Thresholds:
     max_yaw_rate_rmse: float = 0.25  # rad/s
     max_perturbed_fall_rate: float = 0.25
     max_terrain_fall_rate: float = 0.25
+    min_terrain_progress: float = 0.5  # fraction of the 4 m from a sub-terrain's centre to its edge
 
 
 def parse_thresholds(items: list) -> Thresholds:

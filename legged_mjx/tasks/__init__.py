@@ -4,7 +4,8 @@ domain-randomisation presets."""
 from legged_mjx.config import apply_overrides
 from legged_mjx.errors import UserError
 from legged_mjx.tasks.ballu import BalluImuTask, BalluTask, ballu_config, ballu_train_config
-from legged_mjx.tasks.go2 import go2_config, go2_isaac_randomization, go2_rough_config, go2_train_config
+from legged_mjx.tasks.go2 import go2_config, go2_isaac_randomization, go2_train_config
+from legged_mjx.tasks.go2_rough import go2_rough_config
 from legged_mjx.tasks.go2_velocity import go2_velocity_config, go2_velocity_unitree_randomization
 from legged_mjx.tasks.joint_position import JointPositionTask
 
@@ -23,7 +24,7 @@ TASKS = {
 # task -> preset name -> domain_rand values (train_ppo.py --randomize NAME)
 RANDOMIZATION_PRESETS = {
     "go2": {"isaac": go2_isaac_randomization},
-    "go2-rough": {"isaac": go2_isaac_randomization},
+    "go2-rough": {"unitree": go2_velocity_unitree_randomization},
     "go2-velocity": {"unitree": go2_velocity_unitree_randomization},
 }
 

@@ -10,8 +10,6 @@ from legged_mjx.robots import load_robot
 from legged_mjx.task import TaskCfg
 from legged_mjx.tasks.joint_position import JointPositionEnvCfg
 from legged_mjx.ppo_config import ppo_train_config
-from legged_mjx.terrain.config import TerrainCfg
-from legged_mjx.terrain.presets import terrain_preset
 from rewards import RewardCfg
 
 ROBOT = "go2"  # assets/go2/robot.yaml: MJCF, joint orders, feet
@@ -89,34 +87,6 @@ def go2_config() -> TaskCfg:
             resample_s=4.0,
         ),
     )
-
-
-def go2_rough_config() -> TaskCfg:
-    """go2 on Isaac Lab's rough terrain (docs/terrain.md): the height scan (187 values, clipped to
-    +-1) after the policy's and the critic's terms, Isaac Lab's Go2 rough terminations (base
-    contact) with a wide tilt limit, its extra reward terms and weights, spawn on sub-terrain
-    origins with a random heading, and the terrain_levels_vel curriculum."""
-    cfg = go2_config()
-    # Feet clear of the ground at reset: from go2's 0.30 m they start 3 cm deep, which a plane resolves
-    # but a heightfield may not (a foot sphere inside a prism is pushed out through its side).
-    cfg.env.spawn_height = 0.35
-    cfg.env.base_contact_geoms = ["trunk"]  # Isaac Lab: base_contact (illegal_contact on "base", 1 N), by geometry
-    cfg.env.max_roll_pitch_deg = 70.0  # mjlab's velocity task: bad_orientation at 70 deg
-    scan = ObsTerm("height_scan", clip=1.0)
-    cfg.obs.groups = {group: terms + [scan] for group, terms in cfg.obs.groups.items()}
-    cfg.reward.weights.update(  # UnitreeGo2RoughEnvCfg's weights: its tracking terms and those go2_train lacks
-        tracking_lin_vel=1.5,
-        tracking_ang_vel=0.75,
-        feet_air_time=0.01,
-        ang_vel_xy_l2=-0.05,
-        joint_torques_l2=-2.0e-4,
-        joint_acc_l2=-2.5e-7,
-    )
-    # legged_gym's only_positive_rewards: without it two CPU runs learned to fold the legs and end every
-    # episode by base contact within 0.6 s (living cost more than dying while the policy still flailed)
-    cfg.reward.only_positive_rewards = True
-    cfg.terrain = TerrainCfg(generator=terrain_preset("rough"), spawn_xy=0.5, spawn_yaw=3.14)
-    return cfg
 
 
 def go2_isaac_randomization() -> dict:

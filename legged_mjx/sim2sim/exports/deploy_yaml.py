@@ -11,7 +11,12 @@ policy-order lists; clip as a number, a range or one [lo, hi] per joint; joint_n
 joints by name in the action's order, as configs with preserve_order write them; joint_ids null
 or the slice of all joints) and the observation terms in order (scale, clip, history_length). The
 velocity-command term is recognised by the command it reads (params.command_name: base_velocity)
-or by its names in published files.
+or by its names in published files. The unitree_rl_lab schema has no height_scan term; a file that
+names one is read the way an Isaac Lab env.yaml's is: its grid from the term's params (`size`,
+`resolution`, `ordering`, `offset`, as a deploy writer would copy them from the ray caster), each
+missing key Isaac Lab's rough velocity task's value (1.6 m x 1.0 m at 0.1 m, ordering xy, offset
+0.5 m), listed under Assumptions; a policy whose input width then does not match is a one-line
+error naming both widths.
 
 The unitree_rl_lab schema records no physics step: without sim_dt, the physics step of Isaac Lab's
 velocity tasks for the robot (its description's isaac_sim_dt) is assumed, or the caller's `sim_dt`
@@ -28,6 +33,7 @@ from legged_mjx.errors import UserError
 from legged_mjx.robots import RobotDescription, load_robot, recognise_robot
 from legged_mjx.sim2sim.exports.conventions import Conventions, obs_term
 from legged_mjx.sim2sim.exports.facts import per_joint, require, symmetric_clip
+from legged_mjx.sim2sim.exports.isaac_env_yaml import ISAAC_ROUGH_SCAN
 from legged_mjx.sim2sim.velocity import VELOCITY_COMMANDS
 
 VELOCITY_COMMAND = "base_velocity"  # the command term whose (vx, vy, wz) the policy observes
@@ -152,6 +158,23 @@ def _observations(terms, source: str) -> list:
     return observations
 
 
+def _height_scan(terms: dict, source: str, assumptions: list) -> dict | None:
+    """The grid of a height_scan term ({size, resolution, ordering, offset}), or None without one."""
+    term = terms.get("height_scan")
+    if not isinstance(term, dict):
+        return None
+    params = term.get("params") or {}
+    if not isinstance(params, dict):
+        raise UserError(f"{source} observations.height_scan: params must be a mapping")
+    missing = [key for key in ISAAC_ROUGH_SCAN if key not in params]
+    if missing:
+        defaults = ", ".join(f"{key} {ISAAC_ROUGH_SCAN[key]}" for key in missing)
+        assumptions.append(
+            f"{source} observations.height_scan: no {', '.join(missing)} in params: Isaac Lab's rough task's {defaults}"
+        )
+    return {key: params.get(key, default) for key, default in ISAAC_ROUGH_SCAN.items()}
+
+
 def _decimation(step_dt, sim_dt: float, source: str) -> int:
     """step_dt / sim_dt, which must be a whole number >= 1."""
     if not isinstance(step_dt, (int, float)) or isinstance(step_dt, bool) or step_dt <= 0:
@@ -209,6 +232,7 @@ def from_deploy_yaml(data: dict, source: str, sim_dt: float | None = None, robot
         sim_dt=physics_dt,
         decimation=decimation,
         observations=_observations(facts["observations"], source),
+        height_scan=_height_scan(facts["observations"], source, assumptions),
         command_ranges={n: [float(v) for v in r] for n, r in ranges.items()},
         source=source,
         notes=[

@@ -44,6 +44,9 @@ OBS_FUNCS = {
     "height_scan": "height_scan",
 }
 HEIGHT_SCAN_OFFSET = 0.5  # m, the default of Isaac Lab's height_scan(env, sensor_cfg, offset=0.5)
+# The height scanner of Isaac Lab's rough velocity task (LocomotionVelocityRoughEnvCfg.scene.height_scanner:
+# GridPatternCfg(resolution=0.1, size=[1.6, 1.0]), whose default ordering is "xy") with height_scan's offset.
+ISAAC_ROUGH_SCAN = {"size": [1.6, 1.0], "resolution": 0.1, "ordering": "xy", "offset": HEIGHT_SCAN_OFFSET}
 GROUP_SETTINGS = {"concatenate_terms", "enable_corruption", "history_length", "flatten_history_dim", "concatenate_dim"}
 
 
