@@ -1,6 +1,6 @@
 """go2-rough's terrain in the task: standing on every sub-terrain type on the native and MJX
 backends (and their agreement), spawning, the terrain_levels_vel curriculum at reset and its mean
-level in the log, base contact, the feet_air_time reward from the foot timers, rebuilding a run's
+level in the log, go2-rough's layout, base contact, the feet_air_time reward from the foot timers, rebuilding a run's
 terrain bit for bit, and the robots that stay on flat ground."""
 
 import jax
@@ -13,9 +13,10 @@ from legged_mjx.batch import BatchedEnv
 from legged_mjx.config import to_dict
 from legged_mjx.errors import UserError
 from legged_mjx.math import roll_pitch
+from legged_mjx.obs_layout import obs_layout
 from legged_mjx.run_config import run_config
 from legged_mjx.run_folders import save_run_configs
-from legged_mjx.tasks import make_task
+from legged_mjx.tasks import make_task, task_config
 from legged_mjx.terrain.curriculum import terrain_levels_vel
 
 BACKENDS = ("mujoco", "mjx")
@@ -182,6 +183,29 @@ def test_base_contact_is_the_trunk_reaching_the_ground(go2_rough_task, go2_task,
     assert touching(edge + 0.28, y, z, yaw=np.pi / 2)  # its front 2.5 cm over the third, higher step
     flat = go2_task.snapshot(go2_reset().physics, command=jnp.zeros(5), params={})
     assert set(go2_task.failures(flat)) == {"orientation"}  # go2 itself is unchanged
+
+
+def test_go2_rough_is_go2_velocity_with_isaac_labs_rough_layout(go2_rough_task):
+    """Policy: Isaac Lab's 48 flat terms in its order, then the 187-point scan (235); critic:
+    go2-velocity's 60 and the scan; base contact and a 45.8 deg tilt end an episode."""
+    layout = obs_layout(go2_rough_task)
+    policy = [(t["name"], t["size"]) for t in layout["policy"]]
+    assert policy == [
+        ("base_lin_vel", 3),
+        ("base_ang_vel", 3),
+        ("projected_gravity", 3),
+        ("velocity_commands", 3),
+        ("joint_pos_rel", 12),
+        ("joint_vel_rel", 12),
+        ("last_action", 12),
+        ("height_scan", 187),
+    ]
+    assert sum(t["size"] for t in layout["critic"]) == 247 and layout["critic"][-1]["name"] == "height_scan"
+    env, velocity = go2_rough_task.cfg.env, task_config("go2-velocity")
+    assert env.base_contact_geoms == ["trunk"] and env.min_base_height is None
+    assert env.max_roll_pitch_deg == pytest.approx(45.8) and env.kp == 25.0 and env.action_scale == 0.25
+    assert go2_rough_task.cfg.reward.weights == velocity.reward.weights
+    assert not go2_rough_task.cfg.reward.only_positive_rewards
 
 
 def test_go2_rough_feet_air_time_reward_reads_the_foot_timers(rough_runs):
