@@ -138,6 +138,25 @@ def test_a_blind_export_runs_on_terrain_and_the_report_gives_limits(tmp_path):
     assert (out / "terrain.png").stat().st_size > 0 and "## Terrain" in (out / "summary.md").read_text()
 
 
+def test_zero_actions_started_on_the_stairs_fall_there_and_not_on_flat_ground(tmp_path):
+    """--terrain_start 2.0: robots start 2 m out from the centre, on the stairs' treads (the platform
+    ends at 1.5 m), their spawn height above the highest ground under them. Zero actions hold the
+    default pose: the robot tips over down 0.2 m steps, and stands on the flat cell."""
+    silent = torch.nn.Linear(48, 12)
+    torch.nn.init.zeros_(silent.weight)
+    torch.nn.init.zeros_(silent.bias)
+    torch.jit.script(silent).save(str(tmp_path / "policy.pt"))
+    out = tmp_path / "report"
+    run_sim2sim(
+        "--policy", tmp_path / "policy.pt", "--config", ENV_YAML, "--backend", "mujoco", "--sweep", "forward=0.5",
+        "--terrain", "flat", "stairs_down:0.2", "--terrain_levels", 1, "--terrain_start", 2.0, "--num_envs", 4,
+        "--duration", 2.0, "--settle", 0.5, "--out", out,
+    )  # fmt: skip
+    cells = {c["type"]: c for c in json.loads((out / "report.json").read_text())["terrain"]["cells"]}
+    assert cells["flat"]["fall_rate"] == 0.0
+    assert cells["stairs_down"]["fall_rate"] == 1.0
+
+
 def test_this_projects_checkpoint_runs_on_terrain(tmp_path):
     checkpoint = fake_run(tmp_path / "run")
     out = tmp_path / "report"

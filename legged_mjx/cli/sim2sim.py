@@ -83,6 +83,13 @@ def parse_args(argv=None):
     )
     run.add_argument("--terrain_levels", type=int, default=DEFAULT_LEVELS, help="levels per terrain type")
     run.add_argument(
+        "--terrain_start",
+        type=float,
+        default=0.0,
+        metavar="M",
+        help="start M metres out along +x from each sub-terrain's centre, on the feature (default 0: the centre)",
+    )
+    run.add_argument(
         "--perturb",
         action="append",
         default=[],

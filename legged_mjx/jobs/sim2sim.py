@@ -5,6 +5,7 @@ console the assumptions made and, for a FAIL, the failing checks."""
 import os
 import shlex
 import sys
+from dataclasses import replace
 from datetime import datetime
 
 from legged_mjx import preflight
@@ -38,7 +39,10 @@ def source_and_task(args) -> tuple:
         if args.terrain and not args.sweep:  # on terrain the forward rows, unless --sweep asks for more
             items = [item for item in items if item.startswith("forward")]
         rows = build_sweep(items, command, args.seed)
-        terrain = terrain_of(args, source, reach_of(rows, args.settings.duration_s)) if args.terrain else None
+        terrain = None
+        if args.terrain:  # robots start --terrain_start m out: the border reaches that much farther
+            reach = reach_of(rows, args.settings.duration_s) + abs(args.terrain_start)
+            terrain = replace(terrain_of(args, source, reach), start=args.terrain_start)
         return source, rows, terrain, build_task(source, args.settings, terrain)
     except UserError as error:
         if args.policy and has_run_configs(args.policy):

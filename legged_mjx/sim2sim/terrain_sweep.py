@@ -65,6 +65,7 @@ class TerrainSweep:
     cells: list  # TerrainCell, types in order, levels easiest first
     generator: dict
     grid_cells: list  # [[row, col], ...], one per cell
+    start: float = 0.0  # m along +x from each cell's origin where robots start (--terrain_start)
 
 
 @dataclass(frozen=True)
@@ -181,12 +182,13 @@ def training_terrain(generator: dict) -> TerrainSweep:
 
 def with_terrain(cfg, sweep: TerrainSweep):
     """A copy of task config `cfg` on the sweep's terrain: environment i on cell i mod len(cells)
-    (terrain.cells), spawned on its origin facing +x, SPAWN_CLEARANCE higher; the height scanner and
-    everything else stay the task's (a blind policy simply walks on it)."""
+    (terrain.cells), spawned on its origin (or sweep.start m out along +x, above the ground there)
+    facing +x, SPAWN_CLEARANCE higher; the height scanner and everything else stay the task's (a
+    blind policy simply walks on it)."""
     cfg = copy.deepcopy(cfg)
     cfg.terrain.generator = copy.deepcopy(sweep.generator)
     cfg.terrain.cells = [list(pair) for pair in sweep.grid_cells]
-    cfg.terrain.spawn_xy, cfg.terrain.spawn_yaw = 0.0, 0.0
+    cfg.terrain.spawn_xy, cfg.terrain.spawn_yaw, cfg.terrain.spawn_start = 0.0, 0.0, sweep.start
     cfg.env.spawn_height += SPAWN_CLEARANCE
     return cfg
 

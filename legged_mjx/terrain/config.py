@@ -139,6 +139,9 @@ class TerrainCfg:
         curriculum), e.g. each environment on its own sub-terrain in an evaluation sweep.
     spawn_xy, spawn_yaw: reset position uniform within +-spawn_xy (m) of the sub-terrain origin,
         heading uniform within +-spawn_yaw (rad) (Isaac Lab's reset_root_state_uniform pose_range).
+    spawn_start: m along the world's +x from the origin where robots start (0: on the origin); off
+        the origin the spawn height is measured from the highest ground under the trunk's footprint,
+        e.g. a sweep's robots started on the stairs themselves.
     height_scan_*: the height scanner (Isaac Lab's GridPatternCfg on the base, yaw-aligned):
         `size` (length x, width y) m, `resolution` m, `ordering` xy (x fastest) or yx, `offset`
         m subtracted from base height - ground height.
@@ -150,6 +153,7 @@ class TerrainCfg:
     cells: list | None = None
     spawn_xy: float = 0.0
     spawn_yaw: float = 0.0
+    spawn_start: float = 0.0
     height_scan_size: list = field(default_factory=lambda: [1.6, 1.0])
     height_scan_resolution: float = 0.1
     height_scan_ordering: str = "xy"

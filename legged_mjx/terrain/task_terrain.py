@@ -22,6 +22,10 @@ from legged_mjx.terrain.scene import add_terrain
 
 CELL_PARAMS = ("terrain_level", "terrain_type")
 
+# m, points around the base (a Go2-sized trunk and feet, +-0.3 m along x, +-0.15 m in y) whose highest
+# ground the spawn height is measured from when robots start off their sub-terrain's origin
+FOOTPRINT = jnp.array([[dx, dy] for dx in (-0.3, 0.0, 0.3) for dy in (-0.15, 0.0, 0.15)])
+
 
 class TaskTerrain:
     """Built from a task's TerrainCfg and its episode length (s, the curriculum's command distance);
@@ -33,6 +37,8 @@ class TaskTerrain:
         self.pattern = grid_pattern(cfg.height_scan_size, cfg.height_scan_resolution, cfg.height_scan_ordering)
         if not (cfg.spawn_xy >= 0 and cfg.spawn_yaw >= 0):
             raise UserError(f"terrain.spawn_xy and terrain.spawn_yaw must be >= 0, got {cfg.spawn_xy}, {cfg.spawn_yaw}")
+        if not np.isfinite(cfg.spawn_start):
+            raise UserError(f"terrain.spawn_start must be a finite number of metres, got {cfg.spawn_start}")
         self.terrain = None if self.generator is None else generate(self.generator)
         self.cells = None if cfg.cells is None else self._checked_cells(cfg.cells)
         self.ground = None
@@ -92,9 +98,10 @@ class TaskTerrain:
         return {**cell, "terrain_level": level}
 
     def spawn(self, qpos, params: dict, key):
-        """qpos with the base moved onto its cell's origin (z added to the spawn height), within
-        +-spawn_xy of it and turned by a yaw within +-spawn_yaw."""
-        if self.terrain is None and not (self.cfg.spawn_xy or self.cfg.spawn_yaw):
+        """qpos with the base moved onto its cell's origin (z added to the spawn height), spawn_start
+        along +x and within +-spawn_xy of it, and turned by a yaw within +-spawn_yaw. Off the origin
+        (spawn_start) the spawn height is added to the highest ground under the trunk's footprint."""
+        if self.terrain is None and not (self.cfg.spawn_xy or self.cfg.spawn_yaw or self.cfg.spawn_start):
             return qpos
         origin = jnp.zeros(3)
         if self.terrain is not None:
@@ -105,7 +112,10 @@ class TaskTerrain:
         w, z = jnp.cos(half_yaw), jnp.sin(half_yaw)  # yaw quaternion, applied before the reset orientation
         q = qpos[3:7]
         quat = jnp.array([w * q[0] - z * q[3], w * q[1] - z * q[2], w * q[2] + z * q[1], w * q[3] + z * q[0]])
-        position = qpos[0:3] + origin + jnp.array([xy[0], xy[1], 0.0])
+        position = qpos[0:3] + origin + jnp.array([xy[0] + self.cfg.spawn_start, xy[1], 0.0])
+        if self.cfg.spawn_start:
+            under = self.ground(position[:2] + FOOTPRINT)
+            position = position.at[2].set(qpos[2] + jnp.max(under))
         return qpos.at[0:3].set(position).at[3:7].set(quat)
 
     def scan(self, base_pos, base_quat) -> jnp.ndarray:
