@@ -110,17 +110,24 @@ def test_environments_cycle_over_cells_fastest():
         Layout(rows, [NOMINAL], 5, cells)
 
 
+def silent_policy(tmp_path) -> str:
+    """A TorchScript 48 -> 12 policy that outputs zeros (zero actions: the robot holds its default
+    pose on its PD), saved in tmp_path."""
+    silent = torch.nn.Linear(48, 12)
+    torch.nn.init.zeros_(silent.weight)
+    torch.nn.init.zeros_(silent.bias)
+    path = str(tmp_path / "policy.pt")
+    torch.jit.script(silent).save(path)
+    return path
+
+
 def test_a_blind_export_runs_on_terrain_and_the_report_gives_limits(tmp_path):
     """A silent 48 -> 12 policy (zero actions: it stands on its PD) under the synthetic env.yaml:
     spawned on every sub-terrain's origin, it stands everywhere and never reaches the feature, so it
     gets no terrain limit; the report has every level and the heatmap."""
-    silent = torch.nn.Linear(48, 12)
-    torch.nn.init.zeros_(silent.weight)
-    torch.nn.init.zeros_(silent.bias)
-    torch.jit.script(silent).save(str(tmp_path / "policy.pt"))
     out = tmp_path / "report"
     run_sim2sim(
-        "--policy", tmp_path / "policy.pt", "--config", ENV_YAML, "--backend", "mujoco", "--sweep", "forward=0.5",
+        "--policy", silent_policy(tmp_path), "--config", ENV_YAML, "--backend", "mujoco", "--sweep", "forward=0.5",
         "--terrain", "flat", "stairs_down:0.1-0.2", "--terrain_levels", 2, "--num_envs", 6,
         "--duration", 1.0, "--settle", 0.5, "--out", out,
     )  # fmt: skip
@@ -142,13 +149,9 @@ def test_zero_actions_started_on_the_stairs_fall_there_and_not_on_flat_ground(tm
     """--terrain_start 2.0: robots start 2 m out from the centre, on the stairs' treads (the platform
     ends at 1.5 m), their spawn height above the highest ground under them. Zero actions hold the
     default pose: the robot tips over down 0.2 m steps, and stands on the flat cell."""
-    silent = torch.nn.Linear(48, 12)
-    torch.nn.init.zeros_(silent.weight)
-    torch.nn.init.zeros_(silent.bias)
-    torch.jit.script(silent).save(str(tmp_path / "policy.pt"))
     out = tmp_path / "report"
     run_sim2sim(
-        "--policy", tmp_path / "policy.pt", "--config", ENV_YAML, "--backend", "mujoco", "--sweep", "forward=0.5",
+        "--policy", silent_policy(tmp_path), "--config", ENV_YAML, "--backend", "mujoco", "--sweep", "forward=0.5",
         "--terrain", "flat", "stairs_down:0.2", "--terrain_levels", 1, "--terrain_start", 2.0, "--num_envs", 4,
         "--duration", 2.0, "--settle", 0.5, "--out", out,
     )  # fmt: skip
