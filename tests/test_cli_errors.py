@@ -102,6 +102,8 @@ CASES = [
     ("sim2sim", ["--num_envs", "0"], "num_envs must be >= 1, got 0"),
     ("sim2sim", ["--duration", "1", "--settle", "2"], "need 0 <= settle (2.0 s) < duration (1.0 s)"),
     ("sim2sim", ["--policy", "none.pt", "--config", "none.yaml"], "config file not found: none.yaml"),
+    ("sim2sim", ["--terrain", "flat", "--terrain_start", "5"], "--terrain_start must lie inside the sub-terrain"),
+    ("sim2sim", ["--terrain", "flat", "--terrain_start", "nan"], "(|M| < 4 m), got nan"),
     # play.py
     ("play", ["--checkpoint", "{run}", "--duration", "long"], "argument --duration: invalid float value: 'long'"),
     ("play", ["--checkpoint", "{run}", "--num_envs", "0"], "--num_envs must be >= 1, got 0"),

@@ -18,6 +18,7 @@ from legged_mjx.joint_orders import go2_joint_names
 from legged_mjx.model import asset_path, joint_index, load_model
 from legged_mjx.policies import load_policy
 from legged_mjx.sim2sim.export_task import export_task_cfg as to_task_cfg
+from legged_mjx.terrain.task_terrain import TaskTerrain
 from legged_mjx.sim2sim.sources import read_conventions
 from shared_fixtures import fixture_dir
 
@@ -62,6 +63,11 @@ def read(tmp_path, data: dict, sim_dt=None, name="deploy.yaml"):
     kind, conv = read_conventions(str(path), sim_dt)
     assert kind == "deploy_yaml"
     return conv
+
+
+def read_and_build(tmp_path, data: dict) -> TaskTerrain:
+    """The terrain part of the evaluation task built from a deploy.yaml (where its scan is checked)."""
+    return TaskTerrain(to_task_cfg(read(tmp_path, data)).terrain, episode_length_s=20.0)
 
 
 def one_line_error(call, *args) -> str:
@@ -169,6 +175,14 @@ def test_a_height_scan_term_is_read_with_isaac_labs_defaults_for_what_it_omits(t
     assert conv.observations[-1].name == "height_scan" and conv.observations[-1].clip == 1.0
     assert conv.height_scan == {"size": [1.2, 0.8], "resolution": 0.1, "ordering": "xy", "offset": 0.4}
     assert any("no resolution, ordering in params" in a for a in conv.assumptions)
+    data["observations"]["height_scan"]["params"] = {"size": [1.6, "wide"]}
+    assert "height scan needs a number resolution and two number sizes, got 0.1, [1.6, 'wide']" in one_line_error(
+        read_and_build, tmp_path, data
+    )
+    data["observations"]["height_scan"]["params"] = {"offset": "high"}
+    assert "terrain.height_scan_offset must be a finite number of metres, got 'high'" in one_line_error(
+        read_and_build, tmp_path, data
+    )
     del data["observations"]["height_scan"]["params"]
     assert read(tmp_path, data).height_scan == {"size": [1.6, 1.0], "resolution": 0.1, "ordering": "xy", "offset": 0.5}
 

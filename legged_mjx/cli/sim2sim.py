@@ -31,7 +31,7 @@ from legged_mjx.errors import UserError, exit_on_user_error
 from legged_mjx.run_folders import resolve_checkpoint
 from legged_mjx.sim2sim.settings import EvalSettings
 from legged_mjx.sim2sim.sweep import DEFAULT_SWEEP
-from legged_mjx.sim2sim.terrain_sweep import DEFAULT_LEVELS, TYPES as TERRAIN_TYPES, parse_terrain
+from legged_mjx.sim2sim.terrain_sweep import DEFAULT_LEVELS, SIZE, TYPES as TERRAIN_TYPES, parse_terrain
 from legged_mjx.sim2sim.verdict import parse_thresholds
 
 
@@ -136,6 +136,9 @@ def parse_args(argv=None):
     args.thresholds = parse_thresholds(args.threshold)
     if args.terrain:
         parse_terrain(args.terrain, args.terrain_levels)  # a bad item is reported before anything loads
+    if not abs(args.terrain_start) < SIZE / 2:  # NaN fails too
+        half = SIZE / 2
+        raise UserError(f"--terrain_start must lie inside the sub-terrain (|M| < {half:g} m), got {args.terrain_start}")
     device_name(args.device)
     existing_file(args.xml_path, "model file")
     if args.checkpoint:

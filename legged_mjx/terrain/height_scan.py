@@ -20,7 +20,11 @@ def grid_pattern(size, resolution: float, ordering: str = "xy") -> np.ndarray:
     """(P, 2) scan points (m) in the yaw-aligned base frame, in Isaac Lab's order."""
     if ordering not in ORDERINGS:
         raise UserError(f"height scan ordering must be xy or yx, got {ordering!r}")
-    if not resolution > 0 or len(size) != 2 or not all(s >= 0 for s in size):
+    sizes = size if isinstance(size, (list, tuple)) else []
+    numbers = [resolution, *sizes]
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in numbers):
+        raise UserError(f"height scan needs a number resolution and two number sizes, got {resolution!r}, {size!r}")
+    if not resolution > 0 or len(sizes) != 2 or not all(s >= 0 for s in sizes):
         raise UserError(f"height scan needs resolution > 0 and two sizes >= 0, got {resolution}, {size}")
     x = np.arange(-size[0] / 2, size[0] / 2 + 1.0e-9, resolution)
     y = np.arange(-size[1] / 2, size[1] / 2 + 1.0e-9, resolution)

@@ -37,8 +37,10 @@ class TaskTerrain:
         self.pattern = grid_pattern(cfg.height_scan_size, cfg.height_scan_resolution, cfg.height_scan_ordering)
         if not (cfg.spawn_xy >= 0 and cfg.spawn_yaw >= 0):
             raise UserError(f"terrain.spawn_xy and terrain.spawn_yaw must be >= 0, got {cfg.spawn_xy}, {cfg.spawn_yaw}")
-        if not np.isfinite(cfg.spawn_start):
-            raise UserError(f"terrain.spawn_start must be a finite number of metres, got {cfg.spawn_start}")
+        for name in ("spawn_start", "height_scan_offset"):
+            value = getattr(cfg, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+                raise UserError(f"terrain.{name} must be a finite number of metres, got {value!r}")
         self.terrain = None if self.generator is None else generate(self.generator)
         self.cells = None if cfg.cells is None else self._checked_cells(cfg.cells)
         self.ground = None
